@@ -1,0 +1,2 @@
+"""cfeval: evaluate how child-friendly a community is."""
+__version__ = "0.1.0"
