@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 __all__ = [
     "Label",
@@ -331,6 +331,26 @@ class Framework(_Model):
     bonus: list[BonusItem] = Field(default_factory=list)
     veto: list[VetoItem] = Field(default_factory=list)
 
+    # Set by the loader: where the framework came from and the sha256 of its bytes.
+    _source_path: str | None = PrivateAttr(default=None)
+    _source_sha256: str | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal content is an equal framework, wherever it was loaded from.
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # mutable model: not hashable, like pydantic's default
+
+    @property
+    def source_sha256(self) -> str | None:
+        """sha256 of the file (or text) the framework was loaded from; None if built in Python."""
+        return self._source_sha256
+
+    @property
+    def source_path(self) -> str | None:
+        """The file the framework was loaded from, if any."""
+        return self._source_path
+
     # -- navigation helpers used by the engine, reports and docs --------------------
 
     def walk(self) -> Iterator[tuple[tuple[str, ...], Dimension | Indicator]]:
@@ -445,9 +465,13 @@ def _check_field_rule(fw: Framework, loc: Loc, field: str | None, rule, out: lis
         declared = {c.value for c in spec.categories or []}
         given = set(rule.levels)
         for extra in sorted(given - declared):
-            out.append(((*loc, "rule", "levels", extra), f"{extra!r} is not a category of {field!r}"))
+            out.append(
+                ((*loc, "rule", "levels", extra), f"{extra!r} is not a category of {field!r}")
+            )
         for miss in sorted(declared - given):
-            out.append(((*loc, "rule", "levels"), f"category {miss!r} of {field!r} has no attainment"))
+            out.append(
+                ((*loc, "rule", "levels"), f"category {miss!r} of {field!r} has no attainment")
+            )
     if rule.type == "bands":
         mins = [b.min for b in rule.bands]
         if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
@@ -461,14 +485,22 @@ def _check_field_rule(fw: Framework, loc: Loc, field: str | None, rule, out: lis
                     )
                 )
     if rule.type == "goalposts" and not rule.low < rule.high:
-        out.append(((*loc, "rule"), f"goalposts need low < high (got low={rule.low:g}, high={rule.high:g})"))
+        out.append(
+            (
+                (*loc, "rule"),
+                f"goalposts need low < high (got low={rule.low:g}, high={rule.high:g})",
+            )
+        )
 
 
 def _check_indicator(fw: Framework, loc: Loc, ind: Indicator, out: list) -> None:
     if ind.source == "survey":
         if ind.rule.type not in SURVEY_RULES:
             out.append(
-                ((*loc, "rule", "type"), f"a survey indicator needs scale_mean or share_favourable, not {ind.rule.type!r}")
+                (
+                    (*loc, "rule", "type"),
+                    f"a survey indicator needs scale_mean or share_favourable, not {ind.rule.type!r}",
+                )
             )
         if not ind.items:
             out.append((loc, "a survey indicator needs `items`"))
@@ -476,23 +508,41 @@ def _check_indicator(fw: Framework, loc: Loc, ind: Indicator, out: list) -> None
             out.append((loc, "a survey indicator needs `respondents`"))
         if ind.field is not None:
             out.append(((*loc, "field"), "a survey indicator takes `items`, not `field`"))
-        for r in ind.respondents or []:
+        for k, r in enumerate(ind.respondents or []):
             if r not in fw.respondents:
-                out.append(((*loc, "respondents"), f"unknown respondent group {r!r}; declared: {sorted(fw.respondents)}"))
+                out.append(
+                    (
+                        (*loc, "respondents", k),
+                        f"unknown respondent group {r!r}; declared: {sorted(fw.respondents)}",
+                    )
+                )
         for r, w in (ind.group_weights or {}).items():
             if r not in (ind.respondents or []):
-                out.append(((*loc, "group_weights", r), f"{r!r} is not one of this indicator's respondents"))
+                out.append(
+                    (
+                        (*loc, "group_weights", r),
+                        f"{r!r} is not one of this indicator's respondents",
+                    )
+                )
             if not w > 0:
                 out.append(((*loc, "group_weights", r), "group weights must be positive"))
         scales = set()
         for j, it in enumerate(ind.items or []):
             if it.scale not in fw.scales:
-                out.append(((*loc, "items", j, "scale"), f"unknown scale {it.scale!r}; declared: {sorted(fw.scales)}"))
+                out.append(
+                    (
+                        (*loc, "items", j, "scale"),
+                        f"unknown scale {it.scale!r}; declared: {sorted(fw.scales)}",
+                    )
+                )
             else:
                 scales.add(it.scale)
         if ind.min_valid_items is not None and ind.items and ind.min_valid_items > len(ind.items):
             out.append(
-                ((*loc, "min_valid_items"), f"min_valid_items {ind.min_valid_items} exceeds the {len(ind.items)} items")
+                (
+                    (*loc, "min_valid_items"),
+                    f"min_valid_items {ind.min_valid_items} exceeds the {len(ind.items)} items",
+                )
             )
         if ind.rule.type == "share_favourable" and scales:
             for key in sorted(scales):
@@ -523,7 +573,12 @@ def _check_amounts(fw: Framework, out: list) -> None:
         for i, node in enumerate(nodes):
             loc = (*loc_prefix, key, i)
             if getattr(node, other) is not None:
-                out.append(((*loc, other), f"`{other}` does not apply in {fw.scoring.method} mode; use `{own}`"))
+                out.append(
+                    (
+                        (*loc, other),
+                        f"`{other}` does not apply in {fw.scoring.method} mode; use `{own}`",
+                    )
+                )
             val = getattr(node, own)
             if points_mode:
                 if val is None:
@@ -538,8 +593,18 @@ def _check_amounts(fw: Framework, out: list) -> None:
                 sub = 0.0
                 sub += rec(node.dimensions, loc, "dimensions", node.points)
                 sub += rec(node.indicators, loc, "indicators", node.points)
-                if points_mode and node.points is not None and node.children and not math.isclose(sub, node.points, abs_tol=1e-6):
-                    out.append(((*loc, "points"), f"children's points add up to {sub:g}, not {node.points:g}"))
+                if (
+                    points_mode
+                    and node.points is not None
+                    and node.children
+                    and not math.isclose(sub, node.points, abs_tol=1e-6)
+                ):
+                    out.append(
+                        (
+                            (*loc, "points"),
+                            f"children's points add up to {sub:g}, not {node.points:g}",
+                        )
+                    )
         return total
 
     total = rec(fw.dimensions, (), "dimensions", None)
@@ -547,9 +612,16 @@ def _check_amounts(fw: Framework, out: list) -> None:
         if fw.scoring.total is None:
             out.append((("scoring", "total"), "points mode needs `total` (usually 100)"))
         elif not math.isclose(total, fw.scoring.total, abs_tol=1e-6):
-            out.append((("dimensions",), f"dimension points add up to {total:g}, not the declared total {fw.scoring.total:g}"))
+            out.append(
+                (
+                    ("dimensions",),
+                    f"dimension points add up to {total:g}, not the declared total {fw.scoring.total:g}",
+                )
+            )
     elif fw.scoring.total is not None:
-        out.append((("scoring", "total"), "`total` applies only in points mode (index mode is 0-100)"))
+        out.append(
+            (("scoring", "total"), "`total` applies only in points mode (index mode is 0-100)")
+        )
 
 
 def cross_check(fw: Framework) -> list[tuple[Loc, str]]:
@@ -560,7 +632,12 @@ def cross_check(fw: Framework) -> list[tuple[Loc, str]]:
     seen: dict[str, Loc] = {}
     for loc, node in _walk_locs(fw):
         if node.id in seen:
-            out.append(((*loc, "id"), f"duplicate id {node.id!r} (first used at {'.'.join(map(str, seen[node.id]))})"))
+            out.append(
+                (
+                    (*loc, "id"),
+                    f"duplicate id {node.id!r} (first used at {'.'.join(map(str, seen[node.id]))})",
+                )
+            )
         else:
             seen[node.id] = loc
     for kind in ("bonus", "veto"):
@@ -597,10 +674,17 @@ def cross_check(fw: Framework) -> list[tuple[Loc, str]]:
             out.append((("scales", key, "values"), "scale values must be distinct"))
         for code in s.missing_codes:
             if code in s.values:
-                out.append((("scales", key, "missing_codes"), f"missing code {code} is also a scale value"))
+                out.append(
+                    (("scales", key, "missing_codes"), f"missing code {code} is also a scale value")
+                )
         for value in s.labels:
             if value not in s.values and value not in s.missing_codes:
-                out.append((("scales", key, "labels", value), f"label for {value}, which is neither a value nor a missing code"))
+                out.append(
+                    (
+                        ("scales", key, "labels", value),
+                        f"label for {value}, which is neither a value nor a missing code",
+                    )
+                )
         if s.labels:
             for value in [*s.values, *s.missing_codes]:
                 if value not in s.labels:
@@ -622,12 +706,24 @@ def cross_check(fw: Framework) -> list[tuple[Loc, str]]:
     grades = fw.scoring.grades
     mins = [g.min for g in grades]
     if any(b >= a for a, b in zip(mins, mins[1:], strict=False)):
-        out.append((("scoring", "grades"), f"grade minimums must be strictly descending (got {', '.join(f'{m:g}' for m in mins)})"))
+        out.append(
+            (
+                ("scoring", "grades"),
+                f"grade minimums must be strictly descending (got {', '.join(f'{m:g}' for m in mins)})",
+            )
+        )
     if mins[-1] > 0:
-        out.append((("scoring", "grades", len(grades) - 1, "min"), "the lowest grade must start at 0 so every score has a grade"))
+        out.append(
+            (
+                ("scoring", "grades", len(grades) - 1, "min"),
+                "the lowest grade must start at 0 so every score has a grade",
+            )
+        )
     for i, g in enumerate(grades):
         if g.min < 0 or g.min > 100:
-            out.append((("scoring", "grades", i, "min"), f"grade minimum {g.min:g} is outside 0..100"))
+            out.append(
+                (("scoring", "grades", i, "min"), f"grade minimum {g.min:g} is outside 0..100")
+            )
     grade_ids = [g.id for g in grades]
     if len(set(grade_ids)) != len(grade_ids):
         out.append((("scoring", "grades"), "grade ids must be distinct"))
@@ -640,9 +736,18 @@ def cross_check(fw: Framework) -> list[tuple[Loc, str]]:
     for i, v in enumerate(fw.veto):
         spec = fw.fields.get(v.field)
         if spec is None:
-            out.append((("veto", i, "field"), f"unknown field {v.field!r}; declare it under `fields`"))
+            out.append(
+                (("veto", i, "field"), f"unknown field {v.field!r}; declare it under `fields`")
+            )
         elif spec.type != "boolean":
-            out.append((("veto", i, "field"), f"a veto needs a boolean field, but {v.field!r} is {spec.type}"))
+            out.append(
+                (
+                    ("veto", i, "field"),
+                    f"a veto needs a boolean field, but {v.field!r} is {spec.type}",
+                )
+            )
         if v.max_grade is not None and v.max_grade not in grade_ids:
-            out.append((("veto", i, "max_grade"), f"unknown grade {v.max_grade!r}; grades: {grade_ids}"))
+            out.append(
+                (("veto", i, "max_grade"), f"unknown grade {v.max_grade!r}; grades: {grade_ids}")
+            )
     return out
