@@ -1,0 +1,768 @@
+"""The scoring engine: framework + tidy data → scores with linearised intervals.
+
+One pass, vectorised over every community × wave ("unit") at once:
+
+1. **Items → respondent values.** For each survey indicator the item columns are taken as
+   a small float64 matrix, reverse-coded (``low + high - v``) and rescaled to 0..1 per
+   item; the indicator's rule (:mod:`cfeval.rules`) gives each respondent a value y (NaN
+   with fewer than ``valid_items_needed()`` valid answers or outside the indicator's groups).
+2. **Grouped sums.** Rows are coded ``cell = unit × G + group``; ``np.bincount`` gives per
+   cell ``n``, ``W = Σw``, ``Σwy``, ``Σw²``; the group mean is ``ȳ = Σwy / W``.
+3. **Groups → indicator.** Groups are averaged with the indicator's ``group_weights``
+   (equal by default), normalised over the groups used. A group below its ``min_n`` is
+   left out when another group reaches it; if none does, all groups with answers are
+   used and the indicator is ``insufficient``. Audit/records indicators apply their rule
+   to the field value.
+4. **Tree.** Each dimension is linear in its children: attainment ``A = Σ b_c A_c`` with
+   ``b_c = p_c / Σ_avail p`` (``renormalize``) or ``p_c / Σ_all p`` (``zero``), where ``p``
+   is the child's points (points mode) or weight (index mode, default 1). Root points =
+   ``max_total × A + min(bonus, bonus_cap)``, capped at ``max_total``.
+
+**Intervals (Taylor linearisation).** Each community × group is treated as a
+with-replacement sample of its respondents. For indicator i and respondent r of group g in
+unit c the linearised value of the group mean is ``u_ir = w_r (y_ir − ȳ_icg) / W_icg``
+(0 where y is missing). Every node's attainment is linear in the group means, so its
+linearised value is ``z_r = Σ_i coef(node, i, g) u_ir``; the coefficients (group weight ×
+the product of the ``b`` along the path, all depending on which children are available in
+that unit) are gathered per respondent by unit code, and ``z`` is built bottom-up
+(``z_node = Σ_c b_c z_c``), so indicators answered by the same people are correlated
+correctly. The variance is ``Σ_g n_cg/(n_cg − 1) Σ_{r∈c,g} z_r²`` with ``n_cg`` the
+respondents of the cell who contribute to the node; for a single indicator this is the
+textbook ``n/(n−1) Σ w²(y−ȳ)² / (Σw)²``. Audit values carry no sampling variance. The
+interval is ``score ± z_{(1+level)/2} × se``, clipped to [0, 100]; nodes without survey
+data, or with a contributing cell of one respondent, get no interval (NaN). See
+``docs/methods.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cfeval.errors import DataError, UsageError
+from cfeval.framework import Dimension, Framework, Indicator
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from cfeval.results import ScoreResult
+
+__all__ = ["score"]
+
+_ID_COLUMNS = ("community_id", "wave")
+
+
+@dataclass
+class _Node:
+    """A framework node flattened for array work; ``amount`` is its points or weight."""
+
+    path: str
+    node_id: str
+    kind: str
+    level: int
+    obj: Any
+    amount: float
+    max_points: float
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Values:
+    """Per-unit results of one node plus its respondent-level linearised values."""
+
+    att: np.ndarray  # attainment in [0, 1], NaN when missing
+    avail: np.ndarray  # bool: the node had data
+    cov: np.ndarray  # coverage in [0, 1]
+    insufficient: np.ndarray  # bool
+    z: np.ndarray | None = None  # linearised values per survey row
+    mask: np.ndarray | None = None  # survey rows contributing to the node
+    b: list[np.ndarray] = field(default_factory=list)  # per-child coefficients
+    var: np.ndarray | None = None  # sampling variance of ``att``
+    n: np.ndarray | None = None  # respondents contributing
+
+
+def score(
+    framework: Framework | str | Path,
+    data: Any = None,
+    *,
+    survey: pd.DataFrame | str | Path | None = None,
+    audit: pd.DataFrame | str | Path | None = None,
+    report: Any = None,
+) -> ScoreResult:
+    """Score every community × wave of ``data`` with ``framework``.
+
+    ``data`` is a :class:`cfeval.data.Dataset`; or pass ``survey=`` / ``audit=`` as tidy
+    DataFrames (the shape in docs/architecture.md) or as file paths, which are read and
+    checked through :func:`cfeval.data.load_data`.
+
+    >>> result = score(fw, survey=survey_df, audit=audit_df)  # doctest: +SKIP
+    >>> result.to_frame().query("kind == 'total'")[["community_id", "score", "grade"]]  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    fw = _as_framework(framework)
+    files: list[Any] = []
+    if data is None and any(isinstance(x, (str, Path)) for x in (survey, audit)):
+        from cfeval.data import load_data
+
+        data = load_data(fw, survey=survey, audit=audit)
+    if data is not None:
+        if isinstance(data, pd.DataFrame):
+            raise UsageError("pass survey and audit frames as survey=... and audit=...")
+        survey, audit = data.survey, data.audit
+        report = data.report
+        files = list(getattr(data, "files", []) or [])
+    return _Engine(fw, survey, audit).run(report=report, files=files)
+
+
+def _as_framework(framework: Framework | str | Path) -> Framework:
+    if isinstance(framework, Framework):
+        return framework
+    from cfeval.loader import load_framework
+
+    return load_framework(framework)
+
+
+class _Engine:
+    def __init__(self, fw: Framework, survey: pd.DataFrame | None, audit: pd.DataFrame | None):
+        from statistics import NormalDist
+
+        import numpy as np
+
+        self.fw = fw
+        self.groups = list(fw.respondents)
+        self.G = max(len(self.groups), 1)
+        self.min_n = np.array([fw.respondents[g].min_n for g in self.groups] or [1])
+        self.zq = NormalDist().inv_cdf(0.5 + fw.scoring.ci_level / 2)
+        self.survey = _tidy_survey(survey, fw)
+        self.audit = _tidy_audit(audit, self.survey)
+        self._units()
+        self._flatten()
+
+    # -- setup -----------------------------------------------------------------------
+
+    def _units(self) -> None:
+        """Sorted community × wave units; survey rows coded by unit and cell."""
+        import numpy as np
+        import pandas as pd
+
+        s, a = self.survey, self.audit
+        pairs = pd.concat([a[list(_ID_COLUMNS)], s[list(_ID_COLUMNS)].drop_duplicates()])
+        units = pairs.drop_duplicates().sort_values(list(_ID_COLUMNS), kind="stable")
+        self.units = units.reset_index(drop=True)
+        self.U = len(self.units)
+        key = pd.MultiIndex.from_frame(self.units)
+        # Factorising the two key columns separately is far cheaper than building a
+        # MultiIndex over a million rows; only the unique pairs are looked up.
+        cc, cu = pd.factorize(s["community_id"], sort=False)
+        wc, wu = pd.factorize(s["wave"], sort=False)
+        combo = cc.astype(np.int64) * max(len(wu), 1) + wc
+        uniq, inv = np.unique(combo, return_inverse=True)
+        pair_idx = pd.MultiIndex.from_arrays(
+            [np.asarray(cu)[uniq // max(len(wu), 1)], np.asarray(wu)[uniq % max(len(wu), 1)]]
+        )
+        self.row_unit = key.get_indexer(pair_idx)[inv].astype(np.int64)
+        gcode = pd.Categorical(s["respondent"], categories=self.groups).codes.astype(np.int64)
+        if (gcode < 0).any():
+            bad = sorted(set(s.loc[gcode < 0, "respondent"].astype(str)))
+            raise UsageError(f"survey has respondent groups the framework does not declare: {bad}")
+        self.row_group = gcode
+        self.cell = self.row_unit * self.G + gcode
+        self.K = self.U * self.G
+        self.w = s["weight"].to_numpy(dtype=np.float64)
+        self.n_cell = np.bincount(self.cell, minlength=self.K).reshape(self.U, self.G)
+        ai = pd.MultiIndex.from_frame(a[list(_ID_COLUMNS)])
+        self.audit_row = ai.get_indexer(key)  # -1 where a unit has no audit row
+
+    def _flatten(self) -> None:
+        fw = self.fw
+        points_mode = fw.scoring.method == "points"
+        nodes: list[_Node] = []
+
+        def amount(n) -> float:
+            return (
+                float(n.points) if points_mode else float(n.weight if n.weight is not None else 1.0)
+            )
+
+        def maxp(n) -> float:
+            return float(n.points) if points_mode else 100.0
+
+        def rec(node, prefix: str, level: int) -> int:
+            path = f"{prefix}.{node.id}" if prefix else node.id
+            kind = "indicator" if isinstance(node, Indicator) else "dimension"
+            me = _Node(path, node.id, kind, level, node, amount(node), maxp(node))
+            nodes.append(me)
+            idx = len(nodes) - 1
+            if isinstance(node, Dimension):
+                me.children = [rec(c, path, level + 1) for c in node.children]
+            return idx
+
+        root = _Node("total", "total", "total", 0, fw, 1.0, fw.max_total())
+        nodes.append(root)
+        root.children = [rec(d, "", 1) for d in fw.dimensions]
+        self.nodes = nodes
+
+    # -- evaluation ------------------------------------------------------------------
+
+    def run(self, report: Any = None, files: list | None = None) -> ScoreResult:
+        from cfeval.results import ScoreResult, empty_report, provenance
+
+        self.group_rows: list[dict] = []
+        values: dict[int, _Values] = {}
+        for idx in reversed(range(len(self.nodes))):  # children before parents
+            node = self.nodes[idx]
+            if node.kind == "indicator":
+                v = self._indicator(node)
+            else:
+                v = self._combine(node, [values[c] for c in node.children])
+                for c in node.children:  # release respondent-level arrays early
+                    values[c].z = values[c].mask = None
+            v.var, v.n = self._variance(v)
+            values[idx] = v
+        if self.fw.scoring.missing == "fail":
+            self._fail_on_missing(values)
+        frames = self._frames(values)
+        return ScoreResult(
+            framework=self.fw,
+            scores=frames["scores"],
+            by_group=frames["by_group"],
+            communities=frames["communities"],
+            notes=frames["notes"],
+            report=report if report is not None else empty_report(),
+            provenance=provenance(self.fw, files or [], self.survey, self.audit),
+        )
+
+    def _indicator(self, node: _Node) -> _Values:
+        ind: Indicator = node.obj
+        if ind.source == "survey":
+            return self._survey_indicator(ind)
+        import numpy as np
+
+        from cfeval.rules import RULES
+
+        col = self.audit[ind.field] if ind.field in self.audit.columns else None
+        raw = np.full(len(self.audit), np.nan) if col is None else col.to_numpy()
+        per_unit = _take(raw, self.audit_row)
+        att = RULES[ind.rule.type](per_unit, ind.rule)
+        avail = ~np.isnan(att)
+        return _Values(att, avail, avail.astype(np.float64), np.zeros(self.U, bool))
+
+    def _survey_indicator(self, ind: Indicator) -> _Values:
+        import numpy as np
+
+        from cfeval.rules import RULES, rescale_items
+
+        fw, s = self.fw, self.survey
+        items = ind.items or []
+        scales = [fw.scales[it.scale] for it in items]
+        x = (
+            np.column_stack(
+                [
+                    s[it.id].to_numpy(dtype=np.float64)
+                    if it.id in s.columns
+                    else np.full(len(s), np.nan)
+                    for it in items
+                ]
+            )
+            if len(s)
+            else np.empty((0, len(items)))
+        )
+        rescale_items(
+            x,
+            np.array([sc.low for sc in scales], dtype=np.float64),
+            np.array([sc.high for sc in scales], dtype=np.float64),
+            np.array([it.reverse for it in items]),
+        )
+        y = RULES[ind.rule.type](x, ind.rule, needed=ind.valid_items_needed(), scale=scales[0])
+        del x
+        asked = np.zeros(self.G, bool)
+        asked[[self.groups.index(g) for g in ind.respondents or []]] = True
+        valid = ~np.isnan(y) & asked[self.row_group]
+        wv = np.where(valid, self.w, 0.0)
+        y0 = np.where(valid, y, 0.0)
+        del y
+        K, U, G = self.K, self.U, self.G
+        n = np.bincount(self.cell, weights=valid, minlength=K).reshape(U, G)
+        W = np.bincount(self.cell, weights=wv, minlength=K).reshape(U, G)
+        S = np.bincount(self.cell, weights=wv * y0, minlength=K).reshape(U, G)
+        W2 = np.bincount(self.cell, weights=wv * wv, minlength=K).reshape(U, G)
+        ybar = np.divide(S, W, out=np.full((U, G), np.nan), where=W > 0)
+        # u = w (y - ȳ) / W, zero for rows without a valid value (wv is zero there).
+        Wr = W.ravel()[self.cell]
+        u = np.divide(
+            wv * (y0 - np.nan_to_num(ybar.ravel())[self.cell]),
+            Wr,
+            out=np.zeros(len(wv)),
+            where=Wr > 0,
+        )
+        var_g = _cell_variance(u * u, self.cell, n, K)
+
+        have = (n > 0) & asked
+        suff = have & (n >= self.min_n)
+        any_suff = suff.any(axis=1)
+        used = np.where(any_suff[:, None], suff, have)
+        gw = np.array(
+            [(ind.group_weights or {}).get(g, 1.0) for g in self.groups], dtype=np.float64
+        )
+        wsum = (used * gw).sum(axis=1)
+        a = np.divide(used * gw, wsum[:, None], out=np.zeros((U, G)), where=wsum[:, None] > 0)
+        att = np.where(used, a * np.nan_to_num(ybar), 0.0).sum(axis=1)
+        avail = wsum > 0
+        att[~avail] = np.nan
+        insufficient = avail & ~any_suff
+        coef = a.ravel()[self.cell]
+        z = coef * u
+        mask = valid & (coef > 0)
+
+        neff = np.divide(W * W, W2, out=np.full((U, G), np.nan), where=W2 > 0)
+        se_g = 100 * np.sqrt(var_g)
+        self.group_rows.append(
+            {
+                "ind": ind,
+                "asked": asked,
+                "score": 100 * ybar,
+                "se": se_g,
+                "n": n.astype(np.int64),
+                "n_eff": neff,
+                "status": np.where(
+                    ~have, "missing", np.where(n < self.min_n, "insufficient", "ok")
+                ),
+                "used": used,
+            }
+        )
+        return _Values(att, avail, avail.astype(np.float64), insufficient, z, mask)
+
+    def _combine(self, node: _Node, kids: list[_Values]) -> _Values:
+        import numpy as np
+
+        p = np.array([self.nodes[c].amount for c in node.children], dtype=np.float64)
+        avail = np.stack([k.avail for k in kids])  # children × units
+        if self.fw.scoring.missing == "renormalize":
+            denom = (p[:, None] * avail).sum(axis=0)
+            b = np.divide(p[:, None] * avail, denom, out=np.zeros(avail.shape), where=denom > 0)
+            ok = denom > 0
+        else:  # zero; also fail, which raises after the pass if anything is missing
+            b = np.broadcast_to(p[:, None] / p.sum(), avail.shape).copy()
+            b[~avail] = 0.0
+            ok = np.ones(self.U, bool)
+        att = (b * np.nan_to_num(np.stack([k.att for k in kids]))).sum(axis=0)
+        att[~ok] = np.nan
+        cov = (p[:, None] * np.stack([k.cov for k in kids])).sum(axis=0) / p.sum()
+        insufficient = np.stack(
+            [k.insufficient & (bb > 0) for k, bb in zip(kids, b, strict=True)]
+        ).any(axis=0)
+        z = mask = None
+        for k, bb in zip(kids, b, strict=True):
+            if k.z is None:
+                continue
+            coef = bb[self.row_unit]
+            z = coef * k.z if z is None else z + coef * k.z
+            m = k.mask & (coef > 0)
+            mask = m if mask is None else mask | m
+        # Coefficients for potential gain: under `zero` a missing child still counts.
+        gain_b = (
+            b
+            if self.fw.scoring.missing == "renormalize"
+            else np.broadcast_to(p[:, None] / p.sum(), b.shape)
+        )
+        return _Values(att, ok, cov, insufficient, z, mask, b=list(gain_b))
+
+    def _variance(self, v: _Values) -> tuple[np.ndarray, np.ndarray]:
+        """(variance of the attainment, contributing respondents) per unit."""
+        import numpy as np
+
+        if v.z is None:
+            return np.full(self.U, np.nan), np.zeros(self.U, np.int64)
+        n = np.bincount(self.cell, weights=v.mask, minlength=self.K).reshape(self.U, self.G)
+        var = _cell_variance(v.z * v.z, self.cell, n, self.K).sum(axis=1)
+        ntot = n.sum(axis=1).astype(np.int64)
+        var[ntot == 0] = np.nan
+        return var, ntot
+
+    def _fail_on_missing(self, values: dict[int, _Values]) -> None:
+        lines = []
+        for idx, node in enumerate(self.nodes):
+            if node.kind != "indicator":
+                continue
+            for u in (~values[idx].avail).nonzero()[0]:
+                cid, wave = self.units.iloc[u]
+                lines.append(f"  {cid} (wave {wave}): {node.path}")
+        if lines:
+            head = f"scoring.missing is 'fail' and {len(lines)} indicator value(s) have no data:"
+            raise DataError("\n".join([head, *lines[:50], *(["  ..."] if len(lines) > 50 else [])]))
+
+    def _frames(self, values: dict[int, _Values]) -> dict[str, pd.DataFrame]:
+        return _build_frames(self, values)
+
+
+def _cell_variance(zz: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> np.ndarray:
+    """``n/(n−1) Σ z²`` per cell (U × G); NaN where a contributing cell has one respondent."""
+    import numpy as np
+
+    ss = np.bincount(cell, weights=zz, minlength=K).reshape(n.shape)
+    factor = np.divide(n, n - 1, out=np.full(n.shape, np.nan), where=n > 1)
+    return np.where(n > 0, factor * ss, 0.0)
+
+
+def _take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``values[idx]`` with NaN/None where ``idx`` is -1 (no audit row for the unit)."""
+    import numpy as np
+
+    out = np.empty(len(idx), dtype=values.dtype if values.dtype != bool else np.float64)
+    if out.dtype == object:
+        out[:] = None
+    else:
+        out = out.astype(np.float64)
+        out[:] = np.nan
+    hit = idx >= 0
+    out[hit] = values[idx[hit]]
+    return out
+
+
+def _tidy_survey(survey: pd.DataFrame | None, fw: Framework) -> pd.DataFrame:
+    """The survey frame with the id columns as strings and a weight column."""
+    import numpy as np
+    import pandas as pd
+
+    if survey is None:
+        cols = {"community_id": [], "wave": [], "respondent": [], "weight": []}
+        return pd.DataFrame(cols).astype(
+            {"weight": np.float64, "community_id": object, "wave": object}
+        )
+    missing = [c for c in ("community_id", "respondent") if c not in survey.columns]
+    if missing:
+        raise UsageError(f"survey frame lacks column(s) {missing}")
+    out = survey.copy(deep=False)  # new columns only; item columns are shared, not copied
+    out["community_id"] = out["community_id"].astype(str)
+    out["wave"] = out["wave"].astype(str) if "wave" in out.columns else "1"
+    out["respondent"] = out["respondent"].astype(str)
+    if "weight" not in out.columns:
+        out["weight"] = 1.0
+    w = out["weight"].to_numpy(dtype=np.float64)
+    if len(w) and not (np.isfinite(w) & (w > 0)).all():
+        raise UsageError("survey weights must be positive numbers (data.py excludes bad weights)")
+    return out
+
+
+def _tidy_audit(audit: pd.DataFrame | None, survey: pd.DataFrame) -> pd.DataFrame:
+    """The audit frame with string ids; an audit without ``wave`` applies to every wave."""
+    import pandas as pd
+
+    if audit is None:
+        return pd.DataFrame(
+            {"community_id": pd.Series(dtype=object), "wave": pd.Series(dtype=object)}
+        )
+    if "community_id" not in audit.columns:
+        raise UsageError("audit frame lacks column 'community_id'")
+    out = audit.copy()
+    out["community_id"] = out["community_id"].astype(str)
+    if "wave" not in out.columns:
+        waves = survey[["community_id", "wave"]].drop_duplicates()
+        out = out.merge(waves, on="community_id", how="left")
+        out["wave"] = out["wave"].fillna("1")
+    out["wave"] = out["wave"].astype(str)
+    dup = out.duplicated(list(_ID_COLUMNS))
+    if dup.any():
+        first = out.loc[dup, list(_ID_COLUMNS)].iloc[0].tolist()
+        raise UsageError(
+            f"audit has more than one row for community {first[0]!r}, wave {first[1]!r}"
+        )
+    return out.sort_values(list(_ID_COLUMNS), kind="stable").reset_index(drop=True)
+
+
+def _build_frames(eng: _Engine, values: dict[int, _Values]) -> dict[str, pd.DataFrame]:
+    """The tidy result frames (scores, by_group, communities, notes) from the node values."""
+    import numpy as np
+    import pandas as pd
+
+    fw, U, nodes = eng.fw, eng.U, eng.nodes
+    T = fw.max_total()
+    zero_policy = fw.scoring.missing != "renormalize"
+    cid = eng.units["community_id"].to_numpy(dtype=object)
+    wave = eng.units["wave"].to_numpy(dtype=object)
+
+    # bonus (audit fields through their rules; no answer earns nothing) and the root
+    bonus_rows = []
+    bonus = np.zeros(U)
+    for item in fw.bonus:
+        att = _field_attainment(eng, item.field, item.rule)
+        pts = item.points * np.nan_to_num(att)
+        bonus += pts
+        bonus_rows.append((item, pts))
+    bonus = np.minimum(bonus, fw.scoring.bonus_cap)
+    root = values[0]
+    base = T * root.att
+    root_points = np.minimum(base + bonus, T)
+
+    # linear coefficient of each node in the root's attainment, top-down
+    C = [np.zeros(U)] * len(nodes)
+    C[0] = np.ones(U)
+    for idx, node in enumerate(nodes):
+        for c, bc in zip(node.children, values[idx].b, strict=True):
+            C[c] = C[idx] * bc
+
+    cols: dict[str, list] = {
+        k: [] for k in ("score", "points", "max_points", "se", "n", "coverage", "gain", "status")
+    }
+    for idx, node in enumerate(nodes):
+        v = values[idx]
+        att = v.att
+        if zero_policy and node.kind == "indicator":
+            att = np.where(v.avail, att, 0.0)
+        if idx == 0:
+            pts, sc = root_points, 100 * root_points / T
+            gain = T - root_points
+        else:
+            pts, sc = att * node.max_points, 100 * att
+            gain = np.minimum(base + T * C[idx] * (1 - att) + bonus, T) - root_points
+        status = np.where(
+            v.cov == 0, "missing", np.where(v.insufficient, "insufficient", "ok")
+        ).astype(object)
+        cols["score"].append(sc)
+        cols["points"].append(pts)
+        cols["max_points"].append(np.full(U, node.max_points))
+        cols["se"].append(100 * np.sqrt(v.var))
+        cols["n"].append(v.n)
+        cols["coverage"].append(v.cov)
+        cols["gain"].append(gain)
+        cols["status"].append(status)
+
+    veto_hit, veto_cap, veto_notes = _vetoes(eng)
+    grade_ids = [g.id for g in fw.scoring.grades]
+    root_score = cols["score"][0]
+    g_before = np.array(
+        [fw.grade_for(x).id if np.isfinite(x) else None for x in root_score], dtype=object
+    )
+    g_idx = np.array([grade_ids.index(g) if g is not None else -1 for g in g_before])
+    g_after = np.where((g_idx >= 0) & veto_hit, np.maximum(g_idx, veto_cap), g_idx)
+    grade = np.array([grade_ids[i] if i >= 0 else None for i in g_after], dtype=object)
+    cols["status"][0] = np.where(veto_hit, "veto", cols["status"][0]).astype(object)
+
+    def stack(key):  # node-major lists → unit-major flat array
+        return np.stack(cols[key], axis=1).ravel()
+
+    N = len(nodes)
+    score = stack("score")
+    se = stack("se")
+    scores = pd.DataFrame(
+        {
+            "community_id": np.repeat(cid, N),
+            "wave": np.repeat(wave, N),
+            "path": np.tile(np.array([n.path for n in nodes], dtype=object), U),
+            "node_id": np.tile(np.array([n.node_id for n in nodes], dtype=object), U),
+            "kind": np.tile(np.array([n.kind for n in nodes], dtype=object), U),
+            "level": np.tile(np.array([n.level for n in nodes], dtype=np.int64), U),
+            "score": score,
+            "points": stack("points"),
+            "max_points": stack("max_points"),
+            "ci_low": np.clip(score - eng.zq * se, 0, 100),
+            "ci_high": np.clip(score + eng.zq * se, 0, 100),
+            "n": stack("n").astype(np.int64),
+            "coverage": stack("coverage"),
+            "potential_gain": stack("gain"),
+            "status": stack("status"),
+            "grade": np.where(np.tile(np.arange(N) == 0, U), np.repeat(grade, N), None),
+        }
+    )
+
+    communities = pd.DataFrame({"community_id": cid, "wave": wave})
+    for col in ("name", "city", "district"):
+        communities[col] = (
+            _take(eng.audit[col].to_numpy(dtype=object), eng.audit_row)
+            if col in eng.audit.columns
+            else None
+        )
+    root_rows = scores[scores["kind"] == "total"].reset_index(drop=True)
+    for col in ("score", "points", "max_points", "ci_low", "ci_high"):
+        communities[col] = root_rows[col].to_numpy()
+    communities["grade"] = grade
+    communities["grade_before_veto"] = g_before
+    communities["bonus_points"] = bonus
+    communities["vetoed"] = veto_hit
+    for j, g in enumerate(eng.groups):
+        communities[f"n_{g}"] = eng.n_cell[:, j].astype(np.int64)
+
+    notes = _notes(eng, values, bonus_rows, veto_notes)
+    return {
+        "scores": scores,
+        "by_group": _by_group(eng),
+        "communities": communities,
+        "notes": notes,
+    }
+
+
+def _field_attainment(eng: _Engine, field_name: str, rule) -> np.ndarray:
+    import numpy as np
+
+    from cfeval.rules import RULES
+
+    if field_name not in eng.audit.columns:
+        return np.full(eng.U, np.nan)
+    return RULES[rule.type](_take(eng.audit[field_name].to_numpy(), eng.audit_row), rule)
+
+
+def _vetoes(eng: _Engine) -> tuple[np.ndarray, np.ndarray, list]:
+    """Which units are vetoed, the worst grade index each may keep, and note rows."""
+    import numpy as np
+
+    grade_ids = [g.id for g in eng.fw.scoring.grades]
+    hit = np.zeros(eng.U, bool)
+    cap = np.zeros(eng.U, np.int64)
+    notes = []
+    for item in eng.fw.veto:
+        if item.field in eng.audit.columns:
+            raw = _take(eng.audit[item.field].to_numpy(dtype=np.float64), eng.audit_row)
+        else:
+            raw = np.full(eng.U, np.nan)
+        fired = raw == (1.0 if item.when else 0.0)
+        limit = grade_ids.index(item.max_grade) if item.max_grade else len(grade_ids) - 1
+        cap = np.where(fired, np.maximum(cap, limit), cap)
+        hit |= fired
+        notes.append((item, fired, grade_ids[limit]))
+    return hit, cap, notes
+
+
+def _label(label: dict[str, str]) -> str:
+    return label.get("en") or next(iter(label.values()), "")
+
+
+def _notes(
+    eng: _Engine, values: dict[int, _Values], bonus_rows: list, veto_notes: list
+) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    cid = eng.units["community_id"].to_numpy(dtype=object)
+    wave = eng.units["wave"].to_numpy(dtype=object)
+    parts = []
+
+    def add(sel, kind, node_id, points, message):
+        sel = np.asarray(sel).nonzero()[0]
+        if len(sel):
+            pts = np.broadcast_to(np.asarray(points, dtype=np.float64), (eng.U,))[sel]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "community_id": cid[sel],
+                        "wave": wave[sel],
+                        "kind": kind,
+                        "id": node_id,
+                        "points": pts,
+                        "message": message,
+                    }
+                )
+            )
+
+    for item, pts in bonus_rows:
+        add(
+            pts > 0,
+            "bonus",
+            item.id,
+            pts,
+            f"bonus: {_label(item.label)} (capped at {eng.fw.scoring.bonus_cap:g} in total)",
+        )
+    for item, fired, grade_id in veto_notes:
+        add(
+            fired,
+            "veto",
+            item.id,
+            np.nan,
+            f"veto: {_label(item.label)}; grade at most {grade_id!r}",
+        )
+    for idx, node in enumerate(eng.nodes):
+        if node.kind != "indicator":
+            continue
+        v = values[idx]
+        add(
+            ~v.avail,
+            "missing",
+            node.node_id,
+            np.nan,
+            f"no data for {node.path} ({eng.fw.scoring.missing})",
+        )
+        add(
+            v.insufficient,
+            "insufficient",
+            node.node_id,
+            np.nan,
+            f"{node.path}: no respondent group reaches its min_n; all groups used",
+        )
+    for row in eng.group_rows:
+        ind = row["ind"]
+        for j, g in enumerate(eng.groups):
+            left_out = row["asked"][j] & (row["n"][:, j] > 0) & ~row["used"][:, j]
+            add(
+                left_out,
+                "insufficient",
+                ind.id,
+                np.nan,
+                f"{ind.id}: group {g!r} below min_n {eng.fw.respondents[g].min_n}; left out of the combination",
+            )
+    cols = ["community_id", "wave", "kind", "id", "points", "message"]
+    if not parts:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=np.float64 if c == "points" else object) for c in cols}
+        )
+    out = pd.concat(parts, ignore_index=True)[cols]
+    return out.sort_values(
+        ["community_id", "wave", "kind", "id", "message"], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _by_group(eng: _Engine) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    paths = {n.node_id: n.path for n in eng.nodes}
+    cid = eng.units["community_id"].to_numpy(dtype=object)
+    wave = eng.units["wave"].to_numpy(dtype=object)
+    parts = []
+    for row in eng.group_rows:
+        ind = row["ind"]
+        js = [eng.groups.index(g) for g in ind.respondents or []]
+        k = len(js)
+        sc = row["score"][:, js].ravel()
+        se = row["se"][:, js].ravel()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "community_id": np.repeat(cid, k),
+                    "wave": np.repeat(wave, k),
+                    "path": paths[ind.id],
+                    "node_id": ind.id,
+                    "respondent": np.tile(
+                        np.array([eng.groups[j] for j in js], dtype=object), eng.U
+                    ),
+                    "score": sc,
+                    "ci_low": np.clip(sc - eng.zq * se, 0, 100),
+                    "ci_high": np.clip(sc + eng.zq * se, 0, 100),
+                    "n": row["n"][:, js].ravel(),
+                    "n_eff": row["n_eff"][:, js].ravel(),
+                    "status": row["status"][:, js].ravel().astype(object),
+                    "used": row["used"][:, js].ravel(),
+                }
+            )
+        )
+    cols = [
+        "community_id",
+        "wave",
+        "path",
+        "node_id",
+        "respondent",
+        "score",
+        "ci_low",
+        "ci_high",
+        "n",
+        "n_eff",
+        "status",
+        "used",
+    ]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    order = {n.node_id: i for i, n in enumerate(eng.nodes)}
+    out = pd.concat(parts, ignore_index=True)
+    out["_o"] = out["node_id"].map(order)
+    out = out.sort_values(["community_id", "wave", "_o", "respondent"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)

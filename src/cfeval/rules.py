@@ -1,0 +1,135 @@
+"""Scoring rules: small pure vectorised functions that turn evidence into attainment in [0, 1].
+
+``RULES`` maps a rule ``type`` (see :mod:`cfeval.framework`) to its function. There are
+two shapes of evidence:
+
+* survey rules (``scale_mean``, ``share_favourable``) receive the respondents' answers to
+  an indicator's items as a 2-D float array, already reverse-coded and rescaled to 0..1
+  per item (NaN where there is no valid answer), plus the number of valid answers a
+  respondent needs; they return one value per respondent (NaN when the respondent does
+  not count). The engine averages these values by group.
+* field rules (``yes_no``, ``levels``, ``bands``, ``goalposts``, ``target``) receive one
+  value per community (float, or the category string for ``levels``; NaN/None when the
+  audit has no answer) and return the attainment, NaN where the value is missing.
+
+Every function has the signature ``fn(values, rule, *, needed=1, scale=None)`` so the
+engine can call any of them the same way.
+
+>>> import numpy as np
+>>> from cfeval.framework import TargetRule
+>>> RULES["target"](np.array([50.0, 300.0, np.nan]), TargetRule(type="target", target=200))
+array([0.25, 1.  ,  nan])
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cfeval.framework import Scale
+
+__all__ = ["RULES", "respondent_mean", "rescale_items"]
+
+# Means of rescaled answers are compared against a cut converted to the same 0..1 scale;
+# the tolerance keeps an exact hit on the cut (4 of 5, say) from missing by rounding.
+_CUT_TOL = 1e-9
+
+
+def rescale_items(
+    x: np.ndarray, low: np.ndarray, high: np.ndarray, reverse: np.ndarray
+) -> np.ndarray:
+    """Reverse-code (``low + high - v``) and rescale item columns to 0..1, in place.
+
+    ``x`` is ``respondents × items``; ``low``, ``high`` and ``reverse`` hold one entry per
+    item. Reversal then rescaling is the same as ``(high - v) / (high - low)``.
+    """
+    import numpy as np
+
+    span = (high - low).astype(np.float64)
+    x -= np.where(reverse, high, low)
+    x /= np.where(reverse, -span, span)
+    return x
+
+
+def respondent_mean(x: np.ndarray, needed: int) -> np.ndarray:
+    """Each row's mean over its valid (non-NaN) entries; NaN with fewer than ``needed``."""
+    import numpy as np
+
+    valid = ~np.isnan(x)
+    count = valid.sum(axis=1)
+    total = np.where(valid, x, 0.0).sum(axis=1)
+    out = np.full(x.shape[0], np.nan)
+    ok = count >= needed
+    np.divide(total, count, out=out, where=ok)
+    return out
+
+
+def _scale_mean(values, rule, *, needed: int = 1, scale: Scale | None = None):
+    return respondent_mean(values, needed)
+
+
+def _share_favourable(values, rule, *, needed: int = 1, scale: Scale | None = None):
+    import numpy as np
+
+    if scale is None:
+        raise ValueError("share_favourable needs the items' scale to place the cut")
+    mean = respondent_mean(values, needed)
+    cut = (rule.cut - scale.low) / (scale.high - scale.low)
+    out = (mean >= cut - _CUT_TOL).astype(np.float64)
+    out[np.isnan(mean)] = np.nan
+    return out
+
+
+def _yes_no(values, rule, **_: Any):
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(v), np.nan, (v > 0.5).astype(np.float64))
+
+
+def _levels(values, rule, **_: Any):
+    import numpy as np
+    import pandas as pd
+
+    mapped = pd.Series(values, dtype=object).map(rule.levels)
+    return np.asarray(mapped, dtype=np.float64)
+
+
+def _bands(values, rule, **_: Any):
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    mins = np.array([b.min for b in rule.bands])
+    att = np.array([b.attainment for b in rule.bands])
+    idx = np.searchsorted(mins, v, side="right") - 1
+    # Below the lowest band the value earns nothing rather than being treated as missing.
+    out = np.where(idx >= 0, att[np.clip(idx, 0, None)], 0.0)
+    return np.where(np.isnan(v), np.nan, out)
+
+
+def _goalposts(values, rule, **_: Any):
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    frac = np.clip((v - rule.low) / (rule.high - rule.low), 0.0, 1.0)
+    return 1.0 - frac if rule.direction == "lower_is_better" else frac
+
+
+def _target(values, rule, **_: Any):
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    return np.clip(v / rule.target, 0.0, 1.0)
+
+
+RULES = {
+    "scale_mean": _scale_mean,
+    "share_favourable": _share_favourable,
+    "yes_no": _yes_no,
+    "levels": _levels,
+    "bands": _bands,
+    "goalposts": _goalposts,
+    "target": _target,
+}
