@@ -242,6 +242,16 @@ def _construct(
             None, None, "an alias refers to itself (recursive `*anchor`)", node.start_mark
         )
     stack = (*stack, id(node))
+    # Collections are walked by hand, so their tags must be checked by hand too
+    # (`!!python/...` on a list would otherwise pass as a plain list).
+    plain = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    if type(node) in plain and node.tag != plain[type(node)]:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"could not determine a constructor for the tag {node.tag!r}",
+            node.start_mark,
+        )
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
