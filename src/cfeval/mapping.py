@@ -1,0 +1,350 @@
+"""Matching file headers and cell texts to a framework's ids and codes.
+
+Survey tools export "by text": 问卷星 writes headers like ``3、我在社区里感到安全`` and cells
+like ``比较同意``; KoboToolbox writes ``group/question`` labels. Everything here works on
+normalised text (NFKC, so full-width and half-width forms compare equal; enumeration
+prefixes stripped; whitespace collapsed; case folded) and builds plain dict lookups, so the
+data module can apply them to the *unique* values of a column instead of to every cell.
+
+A small YAML mapping file covers what the framework's labels cannot::
+
+    columns: {"Q3 感到安全": c_safe_1, "学校所在社区": community_id}
+    values: {"很同意": 5}
+    respondent: child          # the whole file is one group and has no respondent column
+    community_id: "XH-01"      # likewise for the community
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cfeval.errors import UsageError
+from cfeval.framework import Framework
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = [
+    "Mapping",
+    "load_mapping",
+    "norm_text",
+    "norm_header",
+    "norm_id",
+    "SKIP_MARKERS",
+    "SURVEY_STANDARD",
+    "AUDIT_STANDARD",
+    "resolve_columns",
+    "scale_lookup",
+    "group_lookup",
+    "category_lookup",
+    "BOOLEAN_WORDS",
+    "factor",
+    "text_values",
+    "cell_text",
+    "numbers",
+]
+
+_WS = re.compile(r"\s+")
+# After NFKC the full-width 、．：forms of 问卷星 become 、 . : (、 has no half-width form).
+_ENUM = re.compile(r"^\s*\d+\s*[、.:]\s*")
+# Separators between a matrix question / Kobo group and the row's own text.
+_SUFFIX_SEPARATORS = ("—", "--", "/", ":", "-")
+
+#: Cells 问卷星 writes for questions a respondent skipped or left empty; they mean blank.
+SKIP_MARKERS = frozenset({"(跳过)", "(空)", "跳过", "(skipped)", "(empty)"})
+
+#: Standard survey columns and the headers (after :func:`norm_header`) that mean them.
+SURVEY_STANDARD: dict[str, tuple[str, ...]] = {
+    "community_id": ("community_id", "community", "社区编号", "社区", "社区id", "社区代码"),
+    "wave": ("wave", "轮次", "批次"),
+    "respondent": ("respondent", "group", "对象", "身份", "填写人身份", "调查对象"),
+    "weight": ("weight", "权重"),
+    "respondent_id": ("respondent_id", "id", "编号", "问卷编号", "序号"),
+    "city": ("city", "城市"),
+    "district": ("district", "区县", "区"),
+    "age": ("age", "年龄"),
+    "gender": ("gender", "sex", "性别"),
+}
+
+#: Standard audit columns and their headers.
+AUDIT_STANDARD: dict[str, tuple[str, ...]] = {
+    "community_id": SURVEY_STANDARD["community_id"],
+    "wave": SURVEY_STANDARD["wave"],
+    "name": ("name", "community_name", "社区名称", "名称"),
+    "city": SURVEY_STANDARD["city"],
+    "district": SURVEY_STANDARD["district"],
+}
+
+#: Cell texts (after :func:`norm_text`) accepted in boolean audit columns.
+BOOLEAN_WORDS: dict[str, float] = {
+    **dict.fromkeys(("1", "1.0", "true", "yes", "y", "是", "有", "t"), 1.0),
+    **dict.fromkeys(("0", "0.0", "false", "no", "n", "否", "无", "没有", "f"), 0.0),
+}
+
+
+def norm_text(value: object) -> str:
+    """Cell text for matching: NFKC, stripped, inner whitespace collapsed, case folded."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", str(value))).strip().casefold()
+
+
+def norm_header(value: object) -> str:
+    """Header text for matching: :func:`norm_text` without a leading ``3、`` / ``3.`` / ``3:``."""
+    text = norm_text(value)
+    return _ENUM.sub("", text).rstrip("*").strip()
+
+
+def norm_id(value: object) -> str:
+    """A community id as stored: NFKC (full-width → half-width), stripped, whitespace collapsed.
+
+    Case is kept: ``XH-01`` and ``xh-01`` are different ids to the people who wrote them.
+    """
+    return _WS.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+
+
+class Mapping(BaseModel):
+    """A mapping file: headers → item ids or standard columns, cell texts → codes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str] = {}
+    values: dict[str, int | float | str] = {}
+    respondent: str | None = None
+    community_id: str | None = None
+    wave: str | None = None
+
+
+def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:
+    """A :class:`Mapping` from a YAML file, a dict or a Mapping; ``None`` stays ``None``.
+
+    >>> load_mapping({"respondent": "child"}).respondent
+    'child'
+    """
+    import yaml
+
+    if source is None or isinstance(source, Mapping):
+        return source
+    where = "<mapping>"
+    if isinstance(source, str | Path):
+        path = Path(source)
+        where = str(path)
+        if not path.is_file():
+            raise UsageError(f"{path}: mapping file not found")
+        try:
+            source = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: not a readable YAML mapping file: {exc}") from None
+    if not isinstance(source, dict):
+        raise UsageError(f"{where}: a mapping file holds `columns:`, `values:`, `respondent:` …")
+    # YAML turns unquoted keys like 1 or yes into numbers/booleans; headers are text.
+    source = dict(source)
+    for key in ("columns", "values"):
+        if isinstance(source.get(key), dict):
+            source[key] = {str(k): v for k, v in source[key].items()}
+    for key in ("respondent", "community_id", "wave"):
+        if source.get(key) is not None and not isinstance(source[key], str):
+            source[key] = str(source[key])
+    try:
+        return Mapping.model_validate(source)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()]
+        raise UsageError("\n".join([f"{where}: mapping file refused:", *lines])) from None
+
+
+def _targets(framework: Framework, kind: str) -> tuple[dict[str, str], set[str]]:
+    """Normalised header text → target name, and the set of valid target names."""
+    standard = SURVEY_STANDARD if kind == "survey" else AUDIT_STANDARD
+    by_text: dict[str, str] = {}
+    names: set[str] = set(standard)
+
+    def add(text: str, target: str) -> None:
+        by_text.setdefault(norm_header(text), target)
+
+    # Ids first so an id always wins over a label that happens to read the same.
+    if kind == "survey":
+        items = framework.items()
+        for it in items:
+            add(it.id, it.id)
+            names.add(it.id)
+    else:
+        for key in framework.fields:
+            add(key, key)
+            names.add(key)
+    for target, aliases in standard.items():
+        for alias in aliases:
+            add(alias, target)
+    if kind == "survey":
+        for it in items:
+            for text in it.text.values():
+                add(text, it.id)
+    else:
+        for key, spec in framework.fields.items():
+            for text in spec.label.values():
+                add(text, key)
+    return by_text, names
+
+
+def _match(header: str, by_text: dict[str, str]) -> str | None:
+    key = norm_header(header)
+    if key in by_text:
+        return by_text[key]
+    # Matrix questions ("6、以下说法—我在社区里感到安全") and Kobo groups ("grp/q"): the
+    # row's own text is after the last separator.
+    for sep in _SUFFIX_SEPARATORS:
+        if sep in key:
+            tail = norm_header(key.rsplit(sep, 1)[1])
+            if tail in by_text:
+                return by_text[tail]
+    return None
+
+
+def resolve_columns(
+    framework: Framework, headers: Iterable[str], kind: str, mapping: Mapping | None
+) -> tuple[dict[str, str], list[str], list[tuple[str, str]]]:
+    """Which header holds which target.
+
+    Returns ``(target → header, unknown headers, duplicates)``; ``duplicates`` lists
+    ``(header, target)`` for a second header that means a target already taken (the first
+    one wins, the file's order decides).
+    """
+    by_text, names = _targets(framework, kind)
+    explicit: dict[str, str] = {}
+    if mapping is not None:
+        for text, target in mapping.columns.items():
+            if target not in names:
+                raise UsageError(
+                    f"mapping file: column {text!r} maps to {target!r}, which is neither an "
+                    f"{'item id' if kind == 'survey' else 'audit field'} of "
+                    f"{framework.id!r} nor a standard column ({', '.join(sorted(names))})"
+                )
+            explicit[norm_header(text)] = target
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    duplicates: list[tuple[str, str]] = []
+    for header in headers:
+        target = explicit.get(norm_header(header))
+        if target is None:
+            target = _match(header, by_text)
+        if target is None:
+            unknown.append(header)
+        elif target in found:
+            duplicates.append((header, target))
+        else:
+            found[target] = header
+    return found, unknown, duplicates
+
+
+def scale_lookup(framework: Framework, scale: str, mapping: Mapping | None) -> dict[str, float]:
+    """Normalised option text → code for one scale (labels in every language, the codes
+    themselves, and the mapping file's ``values``)."""
+    spec = framework.scales[scale]
+    out: dict[str, float] = {}
+    for code in [*spec.values, *spec.missing_codes]:
+        out[norm_text(code)] = float(code)
+    for code, label in spec.labels.items():
+        for text in label.values():
+            out.setdefault(norm_text(text), float(code))
+    if mapping is not None:
+        for text, code in mapping.values.items():
+            try:
+                out[norm_text(text)] = float(code)
+            except (TypeError, ValueError):
+                continue
+    return out
+
+
+def group_lookup(framework: Framework, mapping: Mapping | None) -> dict[str, str]:
+    """Normalised respondent text → group key (key itself, or its label in any language)."""
+    out: dict[str, str] = {}
+    for key, spec in framework.respondents.items():
+        out[norm_text(key)] = key
+        for text in spec.label.values():
+            out.setdefault(norm_text(text), key)
+    if mapping is not None:
+        for text, target in mapping.values.items():
+            if isinstance(target, str) and target in framework.respondents:
+                out[norm_text(text)] = target
+    return out
+
+
+def category_lookup(framework: Framework, field: str, mapping: Mapping | None) -> dict[str, str]:
+    """Normalised cell text → category value of one category field."""
+    out: dict[str, str] = {}
+    for cat in framework.fields[field].categories or []:
+        out[norm_text(cat.value)] = cat.value
+        for text in cat.label.values():
+            out.setdefault(norm_text(text), cat.value)
+    if mapping is not None:
+        declared = set(out.values())
+        for text, target in mapping.values.items():
+            if isinstance(target, str) and target in declared:
+                out[norm_text(text)] = target
+    return out
+
+
+# --------------------------------------------------------------------------- cell parsing
+
+
+def factor(col: pd.Series) -> tuple[np.ndarray, list]:
+    import pandas as pd
+
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def text_values(col: pd.Series, convert) -> np.ndarray:
+    """Apply ``convert`` to each distinct value; missing cells stay ``None``."""
+    import numpy as np
+
+    codes, uniques = factor(col)
+    mapped = np.array([convert(u) for u in uniques] + [None], dtype=object)
+    return mapped[codes]
+
+
+def cell_text(value) -> str | None:
+    """A cell as an id-like string: numbers without a spurious ``.0``; blank → None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = norm_id(value)
+    return text or None
+
+
+def numbers(
+    col: pd.Series, lookup: dict[str, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, not_a_number)``: numbers, or option texts via ``lookup``; skips are blank."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return col.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(col), bool)
+    nan = float("nan")
+
+    def convert(u) -> float | None:
+        if isinstance(u, bool):
+            return None
+        if isinstance(u, int | float):
+            return float(u)
+        text = norm_text(u)
+        if text == "" or text in SKIP_MARKERS:
+            return nan
+        if lookup is not None and text in lookup:
+            return lookup[text]
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    codes, uniques = factor(col)
+    converted = [convert(u) for u in uniques]
+    vals = np.array([nan if c is None else c for c in converted] + [nan], dtype="float64")
+    bad = np.array([c is None for c in converted] + [False], dtype=bool)
+    return vals[codes], bad[codes]

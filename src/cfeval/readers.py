@@ -1,0 +1,238 @@
+"""Reading one survey or audit file into a raw table, whatever it was saved as.
+
+CSV is decoded as UTF-8 (with or without BOM) and otherwise as GB18030 (what Chinese Excel
+writes as "CSV"), never by guessing further; its delimiter is sniffed from the header row
+(KoboToolbox writes ``;``). Parsing uses pyarrow's CSV reader and falls back to pandas' C
+engine for ragged files. XLSX sheets may carry a merged two-row header; Parquet keeps its
+types. The result keeps the headers as written and positional columns, so duplicate or
+odd headers cannot collide, and its index is the position among data rows, so the sheet
+row of any cell is ``first_row + index`` even after blank lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cfeval.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Table", "read_table", "peek_headers", "decode"]
+
+
+@dataclass
+class Table:
+    """A file as read: positional columns 0..n-1, the headers as written, and where rows start."""
+
+    frame: pd.DataFrame
+    headers: list[str]
+    label: str
+    first_row: int
+    sha256: str
+    encoding: str | None = None
+    sheet: str | None = None
+    empty: bool = False
+
+
+def decode(raw: bytes, label: str) -> tuple[str, str]:
+    """``(text, encoding)``; UTF-8 first (with or without BOM), then GB18030, never a guess."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{label}: cannot read the text: it is neither UTF-8 nor GBK/GB18030 "
+            f"(bad byte at position {exc.start}). Save it from Excel as 'CSV UTF-8'."
+        ) from None
+
+
+def _sniff(first_line: str) -> str:
+    # Counting fields per candidate on the header row is steadier than csv.Sniffer on wide
+    # files with commas inside Chinese question texts.
+    best, fields = ",", 0
+    for delim in (",", ";", "\t", "|"):
+        n = len(next(csv.reader([first_line], delimiter=delim), []))
+        if n > fields:
+            best, fields = delim, n
+    return best
+
+
+def _read_csv(raw: bytes, label: str, text_headers) -> Table:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    sha = hashlib.sha256(raw).hexdigest()
+    text, encoding = decode(raw, label)
+    if not text.strip():
+        return Table(pd.DataFrame(), [], label, 2, sha, encoding, empty=True)
+    first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    delim = _sniff(first_line)
+    headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
+    keys = [f"c{i}" for i in range(len(headers))]
+    strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
+    data = raw[3:] if encoding == "utf-8-sig" else raw
+    if encoding == "gb18030":
+        data = text.encode("utf-8")
+    leading_blank = len(text) - len(text.lstrip("\r\n"))
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(
+                column_names=keys, skip_rows=1 + text[:leading_blank].count("\n")
+            ),
+            parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
+        )
+        frame = table.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Odd files (ragged rows, stray quotes): the C engine is slower but forgiving.
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text[leading_blank:]),
+                sep=delim,
+                header=None,
+                skiprows=1,
+                names=keys,
+                dtype={k: "str" for k in strings},
+                skip_blank_lines=False,
+                engine="c",
+            )
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise DataError(f"{label}: not a readable table: {exc}") from None
+    frame = frame.dropna(how="all")
+    frame.columns = range(len(headers))
+    return Table(frame, headers, label, 2 + leading_blank, sha, encoding)
+
+
+def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
+    import openpyxl
+    import pandas as pd
+
+    label = str(path)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken zip/xml
+        raise DataError(f"{label}: not a readable XLSX workbook ({exc})") from None
+    if sheet is not None and sheet not in wb.sheetnames:
+        raise UsageError(f"{label}: no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+    ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    sha = hashlib.sha256(raw).hexdigest()
+    while rows and all(v is None or str(v).strip() == "" for v in rows[0]):
+        rows.pop(0)
+    if not rows:
+        return Table(pd.DataFrame(), [], label, 2, sha, sheet=ws.title, empty=True)
+    top = [None if v is None else str(v).strip() for v in rows[0]]
+    header_rows = 1
+    merged_top = [r for r in ws.merged_cells.ranges if r.min_row == ws.min_row]
+    if merged_top and len(rows) > 1:
+        # A merged group title over several columns: forward-fill it across its range and
+        # join it with the second row ("基本信息/社区编号"); the header matcher looks at the
+        # text after the last "/" when the whole does not match.
+        header_rows = 2
+        for rng in merged_top:
+            for col in range(rng.min_col, rng.max_col + 1):
+                top[col - ws.min_column] = top[rng.min_col - ws.min_column]
+        bottom = [None if v is None else str(v).strip() for v in rows[1]]
+        top = [
+            (t or "") if not b or b == t else (b if not t else f"{t}/{b}")
+            for t, b in zip(top, bottom, strict=True)
+        ]
+    width = len(top)
+    headers = [h or f"(column {i + 1})" for i, h in enumerate(top)]
+    body = rows[header_rows:]
+    frame = (
+        pd.DataFrame(body, columns=range(width), dtype=object)
+        if body
+        else pd.DataFrame(columns=range(width), dtype=object)
+    )
+    frame = frame.replace("", None).dropna(how="all")
+    keep = [i for i, h in enumerate(top) if h or frame[i].notna().any()]
+    frame = frame[keep]
+    headers = [headers[i] for i in keep]
+    frame.columns = range(len(keep))
+    first = ws.min_row + header_rows
+    return Table(frame, headers, label, first, sha, sheet=ws.title)
+
+
+def _read_parquet(path: Path, raw: bytes) -> Table:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for corrupt files
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    return _from_frame(frame, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Table:
+    import pandas as pd
+
+    headers = [str(c) for c in frame.columns]
+    frame = frame.reset_index(drop=True)
+    frame.columns = range(len(headers))
+    if sha is None:
+        sha = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values).hexdigest()
+    frame = frame.dropna(how="all")
+    return Table(frame, headers, label, 2, sha)
+
+
+def read_table(source, label: str, sheet: str | None, text_headers) -> Table:
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return _from_frame(source, label)
+    path = Path(source)
+    if not path.exists():
+        raise UsageError(f"{path}: file not found")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a file")
+    raw = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise DataError(f"{path}: old Excel .xls format; open it in Excel and save as .xlsx")
+    if suffix in (".xlsx", ".xlsm") or (
+        suffix not in (".csv", ".txt", ".tsv") and raw[:2] == b"PK"
+    ):
+        return _read_xlsx(path, raw, sheet)
+    if suffix in (".parquet", ".pq") or raw[:4] == b"PAR1":
+        return _read_parquet(path, raw)
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path}: not a table (binary content); use CSV, XLSX or Parquet")
+    return _read_csv(raw, str(path), text_headers)
+
+
+def peek_headers(source) -> list[str] | None:
+    """Header texts of a CSV file, to choose which columns are read as text."""
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return None
+    path = Path(source)
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not path.is_file():
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        text, _ = decode(head, str(path))
+    except DataError:
+        # A multi-byte character cut at the 64 KiB boundary: drop the tail and retry.
+        text, _ = decode(head[: head.rfind(b"\n") + 1] or head, str(path))
+    line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    return [h.strip() for h in next(csv.reader([line], delimiter=_sniff(line)), [])]
