@@ -1,0 +1,402 @@
+"""Report charts: matplotlib figures rendered to SVG ``data:`` URIs.
+
+Every chart uses the same CJK font family as the PDF text (Noto Sans CJK), registered
+from its file path so that a stale matplotlib font cache cannot silently swap in a font
+without Chinese glyphs. Text is written into the SVG as paths (``svg.fonttype = 'path'``),
+so the PDF never depends on fonts being available when WeasyPrint draws the chart.
+
+matplotlib is imported lazily: ``cfeval --help`` must not pay for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import math
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from cfeval.errors import CfevalError
+
+__all__ = [
+    "FONT_FAMILY",
+    "font_file",
+    "grade_colours",
+    "radar",
+    "group_comparison",
+    "ranking",
+    "heatmap",
+    "grade_distribution",
+]
+
+#: The one family used for PDF text and chart text.
+FONT_FAMILY = "Noto Sans CJK SC"
+
+_FALLBACK_FILES = {
+    "regular": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "bold": "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+}
+
+INK = "#1f2a36"
+MUTED = "#7a8794"
+GRID = "#d5dbe1"
+ACCENT = "#1f6f8b"
+PEER = "#e39b2d"
+# Respondent groups in a fixed order of colours; children first, as the report lists them.
+GROUP_COLOURS = ["#1f6f8b", "#e39b2d", "#6a4c93", "#3b8b5a", "#b5485d"]
+INSUFFICIENT = "#b9c2cb"
+# Highest grade first, as frameworks list them: green, yellow-green, amber, orange, red.
+_GRADE_RAMP = ["#1e8449", "#7cb342", "#f0b429", "#e67e22", "#c0392b"]
+
+
+def grade_colours(n: int) -> list[str]:
+    """``n`` colours for grades listed highest first: green for the best, red for the worst.
+
+    >>> grade_colours(2)
+    ['#1e8449', '#c0392b']
+    """
+    if n <= 0:
+        return []
+    if n == 1:
+        return [_GRADE_RAMP[0]]
+    if n <= len(_GRADE_RAMP):
+        # Spread evenly over the ramp so the extremes are always green and red.
+        idx = [round(i * (len(_GRADE_RAMP) - 1) / (n - 1)) for i in range(n)]
+        return [_GRADE_RAMP[i] for i in idx]
+    return [_GRADE_RAMP[min(len(_GRADE_RAMP) - 1, i * len(_GRADE_RAMP) // n)] for i in range(n)]
+
+
+@functools.cache
+def font_file(style: str = "regular") -> Path:
+    """Path of the Noto Sans CJK font collection for ``style`` (``regular`` or ``bold``).
+
+    Asks fontconfig first (the family may live elsewhere on other systems) and falls back to
+    Debian's fonts-noto-cjk location. Raises :class:`CfevalError` when neither exists.
+    """
+    pattern = f"{FONT_FAMILY}:style={'Bold' if style == 'bold' else 'Regular'}"
+    if shutil.which("fc-match"):
+        out = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{family}", pattern],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.splitlines()
+        if len(out) == 2 and FONT_FAMILY in out[1] and Path(out[0]).is_file():
+            return Path(out[0])
+    fallback = Path(_FALLBACK_FILES[style])
+    if fallback.is_file():
+        return fallback
+    raise CfevalError(
+        f"the font {FONT_FAMILY!r} ({style}) is not installed; reports need it for Chinese "
+        "text. Install it with `apt-get install fonts-noto-cjk` (or your system's Noto CJK "
+        "package) and try again."
+    )
+
+
+@functools.cache
+def _pyplot():
+    """matplotlib.pyplot with the Agg backend and the report font registered by path."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    for style in ("regular", "bold"):
+        font_manager.fontManager.addfont(str(font_file(style)))
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if FONT_FAMILY not in names:
+        raise CfevalError(f"matplotlib could not register {FONT_FAMILY!r} from {font_file()}")
+    matplotlib.rcParams.update(
+        {
+            "font.family": [FONT_FAMILY],
+            "font.size": 9,
+            "svg.fonttype": "path",
+            # A fixed hash salt and no date keep the SVG (and so the PDF) byte-identical.
+            "svg.hashsalt": "cfeval",
+            "axes.edgecolor": GRID,
+            "axes.labelcolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "axes.unicode_minus": False,
+        }
+    )
+    return plt
+
+
+def _to_uri(fig) -> str:
+    plt = _pyplot()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a label into lines of about ``width`` characters (CJK has no spaces to break at)."""
+    if len(text) <= width:
+        return text
+    if " " in text:
+        lines, cur = [], ""
+        for word in text.split():
+            if cur and len(cur) + 1 + len(word) > width:
+                lines.append(cur)
+                cur = word
+            else:
+                cur = f"{cur} {word}".strip()
+        lines.append(cur)
+        return "\n".join(lines)
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+def radar(
+    labels: Sequence[str],
+    values: Sequence[float],
+    peer: Sequence[float] | None,
+    *,
+    value_label: str,
+    peer_label: str,
+) -> str:
+    """Radar of dimension scores (0-100) against the peer median; an SVG data URI.
+
+    With fewer than three dimensions a radar is meaningless, so paired horizontal bars are
+    drawn instead.
+    """
+    plt = _pyplot()
+    vals = [0.0 if v is None or math.isnan(v) else float(v) for v in values]
+    peers = (
+        None if peer is None else [0.0 if p is None or math.isnan(p) else float(p) for p in peer]
+    )
+    if len(labels) < 3:
+        fig, ax = plt.subplots(figsize=(5.2, 0.5 + 0.6 * len(labels)))
+        ys = range(len(labels))
+        ax.barh([y + 0.18 for y in ys], vals, height=0.34, color=ACCENT, label=value_label)
+        if peers is not None:
+            ax.barh([y - 0.18 for y in ys], peers, height=0.34, color=PEER, label=peer_label)
+        ax.set_yticks(list(ys), [_wrap(lab, 12) for lab in labels])
+        ax.set_xlim(0, 100)
+        ax.invert_yaxis()
+        ax.legend(frameon=False, loc="lower right", fontsize=8)
+        return _to_uri(fig)
+
+    n = len(labels)
+    angles = [2 * math.pi * i / n for i in range(n)]
+    fig = plt.figure(figsize=(4.6, 4.0))
+    ax = fig.add_subplot(polar=True)
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100"], color=MUTED, fontsize=7)
+    ax.set_xticks(angles, [_wrap(lab, 8) for lab in labels], fontsize=8.5)
+    ax.tick_params(axis="x", pad=9)
+    ax.set_rlabel_position(180 / n)
+    ax.grid(color=GRID, linewidth=0.6)
+    ax.spines["polar"].set_color(GRID)
+    closed = [*angles, angles[0]]
+    if peers is not None:
+        ax.plot(
+            closed, [*peers, peers[0]], color=PEER, linewidth=1.4, linestyle="--", label=peer_label
+        )
+    ax.plot(closed, [*vals, vals[0]], color=ACCENT, linewidth=2, label=value_label)
+    ax.fill(closed, [*vals, vals[0]], color=ACCENT, alpha=0.18)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=8)
+    return _to_uri(fig)
+
+
+def group_comparison(
+    indicators: Sequence[str],
+    groups: Sequence[str],
+    cells: Sequence[Sequence[dict | None]],
+    *,
+    insufficient_text: str,
+) -> str:
+    """Side-by-side bars of each respondent group's score per survey indicator.
+
+    ``cells[i][g]`` is ``None`` (group not asked) or a dict with ``score``, ``ci_low``,
+    ``ci_high``, ``n`` and ``insufficient``. An insufficient group gets no precise bar: a
+    pale placeholder with ``insufficient_text.format(n=n)`` instead, so nobody reads a
+    number into three answers.
+    """
+    plt = _pyplot()
+    n_ind, n_grp = len(indicators), max(1, len(groups))
+    height = 0.8 / n_grp
+    fig, ax = plt.subplots(figsize=(6.6, 0.6 + n_ind * (0.16 + 0.17 * n_grp)))
+    from matplotlib.patches import Patch
+
+    handles = []
+    for g, name in enumerate(groups):
+        colour = GROUP_COLOURS[g % len(GROUP_COLOURS)]
+        handles.append(Patch(facecolor=colour, label=name))
+        for i, row in enumerate(cells):
+            cell = row[g]
+            if cell is None:
+                continue
+            y = i - 0.4 + height * (g + 0.5)
+            if cell["insufficient"] or cell["score"] is None or math.isnan(cell["score"]):
+                ax.barh(
+                    y,
+                    100,
+                    height=height * 0.86,
+                    color="none",
+                    edgecolor=INSUFFICIENT,
+                    hatch="///",
+                    linewidth=0.5,
+                )
+                ax.text(
+                    2,
+                    y,
+                    insufficient_text.format(n=cell["n"]),
+                    va="center",
+                    fontsize=7,
+                    color=MUTED,
+                )
+                continue
+            score = cell["score"]
+            ax.barh(y, score, height=height * 0.86, color=colour)
+            lo, hi = cell.get("ci_low"), cell.get("ci_high")
+            if lo is not None and hi is not None and not (math.isnan(lo) or math.isnan(hi)):
+                ax.errorbar(
+                    score,
+                    y,
+                    xerr=[[max(0.0, score - lo)], [max(0.0, hi - score)]],
+                    fmt="none",
+                    ecolor=INK,
+                    elinewidth=0.8,
+                    capsize=2,
+                    capthick=0.8,
+                )
+            ax.text(
+                min(score, hi if hi is not None and not math.isnan(hi) else score) + 1.5,
+                y,
+                f"{score:.0f}",
+                va="center",
+                fontsize=7,
+                color=INK,
+            )
+    ax.set_yticks(range(n_ind), [_wrap(lab, 14) for lab in indicators], fontsize=8)
+    ax.set_xlim(0, 108)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.invert_yaxis()
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if any(cell and cell["insufficient"] for row in cells for cell in row):
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor=INSUFFICIENT,
+                hatch="///",
+                label=insufficient_text.format(n="…"),
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06 if n_ind > 2 else -0.2),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=8,
+    )
+    return _to_uri(fig)
+
+
+def ranking(
+    names: Sequence[str],
+    scores: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    colours: Sequence[str],
+    *,
+    xlabel: str,
+) -> str:
+    """Communities ranked by score, best at the top, each with its 95% interval."""
+    plt = _pyplot()
+    n = len(names)
+    fig, ax = plt.subplots(figsize=(6.6, 0.6 + 0.26 * n))
+    ys = list(range(n))
+    ax.hlines(
+        ys,
+        [0 if math.isnan(lo) else lo for lo in lows],
+        [0 if math.isnan(hi) else hi for hi in highs],
+        color=GRID,
+        linewidth=4,
+    )
+    ax.scatter(scores, ys, color=list(colours), s=28, zorder=3)
+    for y, lo, hi in zip(ys, lows, highs, strict=True):
+        if not (math.isnan(lo) or math.isnan(hi)):
+            ax.hlines(y, lo, hi, color=INK, linewidth=1, zorder=2)
+    ax.set_yticks(ys, list(names), fontsize=7.5 if n > 25 else 8.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _to_uri(fig)
+
+
+def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float]]) -> str:
+    """Community × dimension scores (0-100) as a coloured grid with the numbers written in."""
+    plt = _pyplot()
+    import numpy as np
+
+    data = np.array(values, dtype=float).reshape(len(rows), len(cols))
+    fig, ax = plt.subplots(figsize=(min(7.0, 1.8 + 0.95 * len(cols)), 0.7 + 0.26 * len(rows)))
+    masked = np.ma.masked_invalid(data)
+    cmap = plt.get_cmap("RdYlGn").copy()
+    cmap.set_bad("#eeeeee")
+    ax.imshow(masked, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            v = data[i, j]
+            ax.text(
+                j,
+                i,
+                "–" if math.isnan(v) else f"{v:.0f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=INK,
+            )
+    ax.set_xticks(range(len(cols)), [_wrap(c, 6) for c in cols], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)), list(rows), fontsize=7.5 if len(rows) > 25 else 8.5)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return _to_uri(fig)
+
+
+def grade_distribution(
+    cities: Sequence[str],
+    grades: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    colours: Sequence[str],
+) -> str:
+    """Stacked bars: how many communities of each city reached each grade (best grade left)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.6, 0.8 + 0.42 * len(cities)))
+    left = [0] * len(cities)
+    for g, (grade, colour) in enumerate(zip(grades, colours, strict=True)):
+        widths = [counts[c][g] for c in range(len(cities))]
+        ax.barh(range(len(cities)), widths, left=left, color=colour, label=grade, height=0.6)
+        for c, w in enumerate(widths):
+            if w:
+                ax.text(
+                    left[c] + w / 2, c, str(w), ha="center", va="center", fontsize=8, color="white"
+                )
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.set_yticks(range(len(cities)), list(cities))
+    ax.invert_yaxis()
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(grades), frameon=False, fontsize=8
+    )
+    return _to_uri(fig)
