@@ -164,7 +164,7 @@ class _Engine:
             [np.asarray(cu)[uniq // max(len(wu), 1)], np.asarray(wu)[uniq % max(len(wu), 1)]]
         )
         self.row_unit = key.get_indexer(pair_idx)[inv].astype(np.int64)
-        gcode = pd.Categorical(s["respondent"], categories=self.groups).codes.astype(np.int64)
+        gcode = pd.Index(self.groups).get_indexer(s["respondent"]).astype(np.int64)
         if (gcode < 0).any():
             bad = sorted(set(s.loc[gcode < 0, "respondent"].astype(str)))
             raise UsageError(f"survey has respondent groups the framework does not declare: {bad}")

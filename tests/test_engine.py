@@ -1,0 +1,341 @@
+"""The scoring engine against numbers worked out by hand, and its failure modes.
+
+The oracle frameworks live in tests/fixtures/oracle/; every expected value below is
+derived in the comments from the data in the test, not from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cfeval.engine import score
+from cfeval.errors import DataError, UsageError
+from cfeval.loader import load_framework
+
+ORACLE = Path(__file__).parent / "fixtures" / "oracle"
+Z95 = 1.959963984540054  # standard normal 97.5% quantile
+NaN = float("nan")
+
+
+def points_fw():
+    return load_framework(ORACLE / "points.yaml")
+
+
+def points_data():
+    # Items: v1, v2 (reversed), v3 (voice: children and parents, min 2 valid items);
+    # s1, s2 (safe: children only, share of respondents with mean >= 4, min 1 item).
+    rows = [
+        # community X — children (min_n 3)
+        ("X", "child", 1, 5, 1, 3, 4, 5),  # c1
+        ("X", "child", 2, 4, 2, NaN, 3, 3),  # c2
+        ("X", "child", 1, 2, NaN, NaN, NaN, 4),  # c3: one voice item only -> not counted
+        ("X", "child", 1, 1, 5, 1, NaN, NaN),  # c4: no safe answer -> not counted
+        # community X — parents (min_n 2); their s1/s2 must be ignored (safe asks children)
+        ("X", "parent", 1, 3, 3, 3, 5, 5),  # p1
+        ("X", "parent", 3, 5, 1, 5, 5, 5),  # p2
+        # community Y — two children (below min_n 3), two parents
+        ("Y", "child", 1, 5, 1, 5, 5, 5),
+        ("Y", "child", 1, 1, 5, 1, 1, 1),
+        ("Y", "parent", 1, 4, 2, 4, NaN, NaN),
+        ("Y", "parent", 1, 4, 2, 4, NaN, NaN),
+    ]
+    survey = pd.DataFrame(
+        rows, columns=["community_id", "respondent", "weight", "v1", "v2", "v3", "s1", "s2"]
+    )
+    survey["weight"] = survey["weight"].astype(float)
+    audit = pd.DataFrame(
+        {
+            "community_id": ["X", "Y"],
+            "name": ["Xcun", "Ycun"],
+            "has_council": [1.0, NaN],
+            "area": [50.0, 150.0],
+            "partners": [2.0, 10.0],
+            "incident": [0.0, 1.0],
+        }
+    )
+    return survey, audit
+
+
+def row(result, community, node_id):
+    df = result.to_frame()
+    hit = df[(df["community_id"] == community) & (df["node_id"] == node_id)]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+# Hand computation, community X (points mode, renormalize).
+# voice, children: rescaled (v-1)/4, v2 reversed first (6 - v):
+#   c1: (1 + 1 + 0.5)/3 = 5/6 (w 1); c2: (0.75 + 0.75)/2 = 3/4 (w 2); c3 dropped; c4: 0 (w 1)
+#   ȳ_child = (5/6 + 2*3/4 + 0)/4 = 7/12
+# voice, parents: p1: 1/2 (w 1); p2: (1+1+1)/3 = 1 (w 3); ȳ_parent = (1/2 + 3)/4 = 7/8
+# voice = (3 * 7/12 + 1 * 7/8) / 4 = 0.65625 -> 26.25 of 40 points
+# council yes -> 20 of 20; dim_a = 46.25 of 60
+# safe (children): c1 mean 4.5 -> 1; c2 3 -> 0; c3 4 -> 1; c4 none. ȳ = (1 + 0 + 1)/4 = 1/2 -> 10 of 20
+# space 50/100 -> 10 of 20; dim_b = 20 of 40
+# bonus: partners 2/4 -> 4 * 0.5 = 2 (cap 3); total = 46.25 + 20 + 2 = 68.25 -> "ok"
+X_CHILD_VOICE = 7 / 12
+X_VOICE = 0.65625
+
+
+def test_points_oracle_community_x():
+    survey, audit = points_data()
+    r = score(points_fw(), survey=survey, audit=audit)
+    expect = {
+        "voice": (65.625, 26.25, "ok"),
+        "council": (100.0, 20.0, "ok"),
+        "dim_a": (46.25 / 60 * 100, 46.25, "ok"),
+        "safe": (50.0, 10.0, "ok"),
+        "space": (50.0, 10.0, "ok"),
+        "dim_b": (50.0, 20.0, "ok"),
+        "total": (68.25, 68.25, "ok"),
+    }
+    for node_id, (sc, pts, status) in expect.items():
+        got = row(r, "X", node_id)
+        assert got["score"] == pytest.approx(sc, abs=1e-9), node_id
+        assert got["points"] == pytest.approx(pts, abs=1e-9), node_id
+        assert got["status"] == status
+    total = row(r, "X", "total")
+    assert total["grade"] == "ok"
+    # potential gain of `space`: root points if space went from 10 to 20 points: +10
+    assert row(r, "X", "space")["potential_gain"] == pytest.approx(10.0, abs=1e-9)
+    com = r.communities.set_index("community_id").loc["X"]
+    assert com["bonus_points"] == pytest.approx(2.0)
+    assert com["name"] == "Xcun"
+    assert (com["n_child"], com["n_parent"]) == (4, 2)
+    assert not com["vetoed"]
+
+
+def test_points_oracle_community_y_groups_missing_bonus_cap_and_veto():
+    # Y, voice: children n=2 < min_n 3 while parents (n=2) reach min_n 2, so children are
+    # left out: voice = ȳ_parent = mean(3/4, 3/4) = 3/4 -> 30 of 40 points.
+    # council: no audit value -> missing; renormalize: dim_a = 30/40 * 60 = 45 (coverage 40/60)
+    # safe: children only, n=2 < 3 and no group reaches min_n -> all used, "insufficient":
+    #   (1 + 0)/2 = 1/2 -> 10 of 20. space 150/100 capped at 1 -> 20. dim_b = 30.
+    # bonus 10/4 -> capped at 1 -> 4 points, capped at bonus_cap 3.
+    # total = 45 + 30 + 3 = 78 -> "ok", but the incident veto caps it at the lowest grade.
+    survey, audit = points_data()
+    r = score(points_fw(), survey=survey, audit=audit)
+    assert row(r, "Y", "voice")["score"] == pytest.approx(75.0, abs=1e-9)
+    assert row(r, "Y", "voice")["status"] == "ok"
+    council = row(r, "Y", "council")
+    assert council["status"] == "missing" and math.isnan(council["score"])
+    dim_a = row(r, "Y", "dim_a")
+    assert dim_a["points"] == pytest.approx(45.0, abs=1e-9)
+    assert dim_a["coverage"] == pytest.approx(40 / 60, abs=1e-12)
+    safe = row(r, "Y", "safe")
+    assert safe["score"] == pytest.approx(50.0, abs=1e-9) and safe["status"] == "insufficient"
+    assert row(r, "Y", "dim_b")["status"] == "insufficient"
+    total = row(r, "Y", "total")
+    assert total["points"] == pytest.approx(78.0, abs=1e-9)
+    assert total["coverage"] == pytest.approx(0.8, abs=1e-12)  # (60 * 2/3 + 40) / 100
+    assert total["status"] == "veto" and total["grade"] == "low"
+    com = r.communities.set_index("community_id").loc["Y"]
+    assert com["grade_before_veto"] == "ok" and com["vetoed"] and com["bonus_points"] == 3.0
+
+    bg = r.by_group.set_index(["community_id", "node_id", "respondent"])
+    assert bg.loc[("Y", "voice", "child"), "status"] == "insufficient"
+    assert not bg.loc[("Y", "voice", "child"), "used"]
+    assert bg.loc[("Y", "voice", "child"), "score"] == pytest.approx(50.0)  # still shown
+    assert bg.loc[("Y", "voice", "parent"), "used"]
+    assert bg.loc[("X", "voice", "child"), "score"] == pytest.approx(100 * X_CHILD_VOICE)
+
+    notes = r.notes
+    y = notes[notes["community_id"] == "Y"]
+    assert set(y["kind"]) == {"bonus", "veto", "missing", "insufficient"}
+    assert y.loc[y["kind"] == "veto", "id"].tolist() == ["accident"]
+    # the note keeps the item's own points; the cap applies to the sum (bonus_points above)
+    assert y.loc[y["kind"] == "bonus", "points"].tolist() == [4.0]
+    assert "capped at 3" in y.loc[y["kind"] == "bonus", "message"].iloc[0]
+
+
+def test_points_oracle_intervals():
+    # Linearised values u = w (y - ȳ) / W, community X:
+    # voice children (W=4, ȳ=7/12): c1 1*(5/6-7/12)/4 = 1/16; c2 2*(3/4-7/12)/4 = 1/12;
+    #   c4 1*(0-7/12)/4 = -7/48.  Σu² = (9 + 16 + 49)/2304 = 74/2304; n=3 -> var = 3/2 * 74/2304
+    # voice parents (W=4, ȳ=7/8): p1 (1/2-7/8)/4 = -3/32; p2 3*(1-7/8)/4 = 3/32; var = 2 * 18/1024
+    # voice = 3/4 ȳ_child + 1/4 ȳ_parent -> var = 9/16 * 111/2304 + 1/16 * 36/1024
+    var_child = 3 / 2 * 74 / 2304
+    var_voice = 9 / 16 * var_child + 1 / 16 * (2 * 18 / 1024)
+    survey, audit = points_data()
+    r = score(points_fw(), survey=survey, audit=audit)
+    bg = r.by_group.set_index(["community_id", "node_id", "respondent"]).loc[
+        ("X", "voice", "child")
+    ]
+    half = Z95 * 100 * math.sqrt(var_child)
+    assert bg["ci_low"] == pytest.approx(100 * 7 / 12 - half, abs=1e-9)
+    assert 100 * 7 / 12 + half > 100  # the interval is clipped to the score range
+    assert bg["ci_high"] == 100.0
+    assert bg["n_eff"] == pytest.approx(16 / 6)  # (Σw)² / Σw² = 4² / (1 + 4 + 1)
+    voice = row(r, "X", "voice")
+    half = Z95 * 100 * math.sqrt(var_voice)
+    assert voice["ci_low"] == pytest.approx(65.625 - half, abs=1e-9)
+    assert voice["ci_high"] == pytest.approx(65.625 + half, abs=1e-9)
+    assert voice["n"] == 5
+
+    # Total: root = 0.6 dim_a + 0.4 dim_b; dim_a = 2/3 voice + ...; dim_b = 1/2 safe + ...
+    # so z = 0.4 * (3/4 u_voice,child | 1/4 u_voice,parent) + 0.2 u_safe.
+    # u_safe (children, W=4, ȳ=1/2): c1 1/8, c2 2*(0-1/2)/4 = -1/4, c3 1/8, c4 0.
+    # children: z = c1 0.3/16 + 0.2/8 = 0.04375; c2 0.3/12 - 0.05 = -0.025;
+    #           c3 0.025; c4 0.3 * -7/48 = -0.04375; 4 contribute -> factor 4/3
+    # parents:  z = 0.1 * ±3/32; factor 2/1
+    zc = [0.04375, -0.025, 0.025, -0.04375]
+    var_total = 4 / 3 * sum(z * z for z in zc) + 2 * 2 * (0.1 * 3 / 32) ** 2
+    total = row(r, "X", "total")
+    half = Z95 * 100 * math.sqrt(var_total)
+    assert total["ci_low"] == pytest.approx(68.25 - half, abs=1e-9)
+    assert total["ci_high"] == pytest.approx(68.25 + half, abs=1e-9)
+    assert total["n"] == 6
+    # audit-only nodes have no sampling interval
+    assert math.isnan(row(r, "X", "council")["ci_low"])
+
+
+def test_points_oracle_zero_policy():
+    # Same data, missing: zero. Y: council counts as 0 -> dim_a = 30 + 0 = 30 (coverage 2/3),
+    # total = 30 + 30 + 3 = 63. X has no missing indicator and is unchanged (68.25).
+    fw = points_fw()
+    fw.scoring.missing = "zero"
+    survey, audit = points_data()
+    r = score(fw, survey=survey, audit=audit)
+    assert row(r, "Y", "dim_a")["points"] == pytest.approx(30.0, abs=1e-9)
+    assert row(r, "Y", "council")["points"] == 0.0
+    assert row(r, "Y", "council")["status"] == "missing"
+    assert row(r, "Y", "total")["points"] == pytest.approx(63.0, abs=1e-9)
+    assert row(r, "X", "total")["points"] == pytest.approx(68.25, abs=1e-9)
+    # the missing council could still bring its full 20 points
+    assert row(r, "Y", "council")["potential_gain"] == pytest.approx(20.0, abs=1e-9)
+
+
+def test_points_oracle_fail_policy_lists_missing_indicators():
+    fw = points_fw()
+    fw.scoring.missing = "fail"
+    survey, audit = points_data()
+    with pytest.raises(DataError) as err:
+        score(fw, survey=survey, audit=audit)
+    assert "Y (wave 1): dim_a.council" in str(err.value)
+    assert "1 indicator value" in str(err.value)
+    # nothing missing -> fail behaves like any policy
+    audit.loc[audit["community_id"] == "Y", "has_council"] = 0.0
+    r = score(fw, survey=survey, audit=audit)
+    assert row(r, "Y", "dim_a")["points"] == pytest.approx(30.0, abs=1e-9)
+
+
+def test_index_oracle_weights_goalposts_levels_bands_zero():
+    # i1 (children, one item): 5, 3, 2 with weights 1, 1, 2 -> (1 + 1/2 + 2 * 1/4)/4 = 1/2
+    # i2 goalposts 10..30 lower is better, value 15 -> 1 - 5/20 = 3/4
+    # d1 = (1 * 1/2 + 3 * 3/4) / 4 = 0.6875
+    # i3 "partial" -> 1/2; i4 staff missing -> 0 under `zero`; d2 = (1/2 + 0)/2 = 1/4
+    # total = (2 * 68.75 + 1 * 25) / 3 = 162.5 / 3 -> grade high (>= 50)
+    fw = load_framework(ORACLE / "index.yaml")
+    survey = pd.DataFrame(
+        {
+            "community_id": "Z",
+            "respondent": "child",
+            "weight": [1.0, 1.0, 2.0],
+            "q1": [5.0, 3.0, 2.0],
+        }
+    )
+    audit = pd.DataFrame(
+        {"community_id": ["Z"], "distance": [15.0], "checks": ["partial"], "staff": [NaN]}
+    )
+    r = score(fw, survey=survey, audit=audit)
+    assert row(r, "Z", "i1")["score"] == pytest.approx(50.0, abs=1e-9)
+    assert row(r, "Z", "i2")["score"] == pytest.approx(75.0, abs=1e-9)
+    assert row(r, "Z", "d1")["score"] == pytest.approx(68.75, abs=1e-9)
+    assert row(r, "Z", "d2")["score"] == pytest.approx(25.0, abs=1e-9)
+    total = row(r, "Z", "total")
+    assert total["score"] == pytest.approx(162.5 / 3, abs=1e-9)
+    assert total["points"] == pytest.approx(162.5 / 3, abs=1e-9)
+    assert total["max_points"] == 100.0 and total["grade"] == "high"
+    assert row(r, "Z", "i4")["status"] == "missing"
+    assert row(r, "Z", "d2")["coverage"] == pytest.approx(0.5)
+    # i1 only carries sampling error: total = 2/3 * 1/4 * i1 -> se scales by 1/6
+    se_i1 = (row(r, "Z", "i1")["ci_high"] - row(r, "Z", "i1")["ci_low"]) / 2
+    se_total = (total["ci_high"] - total["ci_low"]) / 2
+    assert se_total == pytest.approx(se_i1 / 6, rel=1e-9)
+
+
+def test_survey_rows_of_unknown_group_are_refused():
+    survey, audit = points_data()
+    survey.loc[0, "respondent"] = "teacher"
+    with pytest.raises(UsageError, match="teacher"):
+        score(points_fw(), survey=survey, audit=audit)
+
+
+def test_waves_and_audit_without_wave_column():
+    # The audit has no wave: its row applies to both survey waves of X.
+    survey, audit = points_data()
+    survey = survey[survey["community_id"] == "X"]
+    two = pd.concat([survey.assign(wave="1"), survey.assign(wave="2")], ignore_index=True)
+    r = score(points_fw(), survey=two, audit=audit)
+    totals = r.to_frame().query("kind == 'total'")
+    assert totals[["community_id", "wave"]].values.tolist() == [["X", "1"], ["X", "2"], ["Y", "1"]]
+    assert totals["points"].iloc[0] == pytest.approx(68.25)
+    assert totals["points"].iloc[1] == pytest.approx(68.25)
+    # Y has an audit row but no survey: survey indicators missing, audit ones still score
+    assert row(r, "Y", "voice")["status"] == "missing"
+    assert row(r, "Y", "space")["score"] == pytest.approx(100.0)
+    assert r.community("X", wave="2")["wave"].unique().tolist() == ["2"]
+    with pytest.raises(UsageError, match="no scores"):
+        r.community("nowhere")
+
+
+def test_single_respondent_cell_has_no_interval():
+    survey, audit = points_data()
+    survey = survey[~((survey["community_id"] == "X") & (survey["respondent"] == "parent"))]
+    survey = pd.concat(
+        [
+            survey,
+            pd.DataFrame(
+                [
+                    {
+                        "community_id": "X",
+                        "respondent": "parent",
+                        "weight": 1.0,
+                        "v1": 3,
+                        "v2": 3,
+                        "v3": 3,
+                    }
+                ]
+            ),
+        ]
+    )
+    fw = points_fw()
+    fw.respondents["parent"].min_n = 1
+    r = score(fw, survey=survey, audit=audit)
+    bg = r.by_group.set_index(["community_id", "node_id", "respondent"])
+    assert math.isnan(bg.loc[("X", "voice", "parent"), "ci_low"])
+    assert math.isnan(row(r, "X", "voice")["ci_low"])
+    assert not math.isnan(bg.loc[("X", "voice", "child"), "ci_low"])
+
+
+def test_full_fixture_scores_every_node(full_framework):
+    rng = np.random.default_rng(3)
+    n = 300
+    survey = pd.DataFrame(
+        {
+            "community_id": rng.choice(["a", "b"], n),
+            "respondent": rng.choice(["child", "parent"], n),
+            "weight": rng.uniform(0.5, 2, n),
+        }
+    )
+    for it in full_framework.items():
+        survey[it.id] = rng.integers(1, 6, n).astype(float)
+    r = score(full_framework, survey=survey)
+    df = r.to_frame()
+    nodes = 1 + sum(1 for _ in full_framework.walk())
+    assert len(df) == 2 * nodes
+    assert df["path"].iloc[:nodes].tolist()[:3] == [
+        "total",
+        "participation",
+        "participation.council",
+    ]
+    # no audit: audit indicators missing, survey ones scored with intervals inside [0, 100]
+    voice = df[df["node_id"] == "voice_heard"]
+    assert (voice["status"] == "ok").all()
+    assert ((voice["ci_low"] <= voice["score"]) & (voice["score"] <= voice["ci_high"])).all()
+    assert (df.loc[df["node_id"] == "children_council", "status"] == "missing").all()
