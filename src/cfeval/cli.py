@@ -1,0 +1,339 @@
+"""The ``cfeval`` command line: a thin layer over the Python API.
+
+Each command opens its input, calls one library function and prints the result. A
+:class:`~cfeval.errors.CfevalError` (a user's mistake) is turned into a message on stderr
+and its exit code in one place, :class:`_CfevalGroup`; any other exception is a bug and
+keeps its traceback. Exit codes: 0 ok, 1 data problems, 2 bad usage or a bad framework.
+
+Only typer is imported at start-up: pydantic, pandas, matplotlib and WeasyPrint are
+imported inside the commands that need them, so ``cfeval --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from cfeval import __version__
+from cfeval.errors import CfevalError, UsageError
+
+if TYPE_CHECKING:
+    from cfeval.framework import Dimension, Framework, Indicator, Label
+
+__all__ = ["app", "main"]
+
+
+class _CfevalGroup(TyperGroup):
+    """The root command group: maps a user's mistake to a message and an exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CfevalError as err:
+            # Sub-commands run inside this call, so this is the one place errors are mapped.
+            typer.echo(typer.style("Error: ", fg="red", bold=True) + str(err), err=True)
+            raise typer.Exit(err.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_CfevalGroup,
+    name="cfeval",
+    no_args_is_help=True,
+    add_completion=False,
+    # Plain click help: rich help formatting costs ~0.2 s of imports on every `--help`.
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+)
+frameworks_app = typer.Typer(
+    help="List the shipped frameworks, or show one as a tree (`cfeval frameworks show ID`).",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(frameworks_app, name="frameworks")
+
+FrameworkArg = Annotated[
+    str,
+    typer.Argument(
+        help="A shipped framework id (see `cfeval frameworks`) or a framework YAML file."
+    ),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of labels, e.g. zh or en (default: the framework's first)."
+    ),
+]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cfeval {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Evaluate how child-friendly a community is: frameworks, data checks, scores, PDF reports.
+
+    Exit codes: 0 ok, 1 data problems found, 2 bad usage or a bad framework.
+    """
+
+
+def main() -> None:
+    """Entry point of the ``cfeval`` console script and of ``python -m cfeval``."""
+    app(prog_name="cfeval")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _text(label: Label | None, lang: str | None) -> str:
+    if not label:
+        return ""
+    if lang and label.get(lang):
+        return label[lang]
+    return next(iter(label.values()))
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- frameworks
+
+
+@frameworks_app.callback(invoke_without_command=True)
+def frameworks(ctx: typer.Context, lang: LangOpt = None) -> None:
+    """List the shipped frameworks: id, version, title and number of indicators."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cfeval.errors import FrameworkError
+    from cfeval.loader import load_framework, shipped_frameworks
+
+    table = Table(title="Shipped frameworks")
+    for column in ("id", "version", "title", "indicators"):
+        table.add_column(column, justify="right" if column == "indicators" else "left")
+    refused = 0
+    for fid, path in shipped_frameworks():
+        try:
+            fw = load_framework(path)
+        except FrameworkError as err:
+            refused += 1
+            note = f"[red]refused, {len(err.problems)} problems: run `cfeval check {fid}`[/]"
+            table.add_row(escape(fid), "", note, "")
+            continue
+        table.add_row(
+            escape(fid),
+            escape(fw.version),
+            escape(_text(fw.title, lang)),
+            str(len(fw.indicators())),
+        )
+    _console().print(table)
+    if refused:
+        raise typer.Exit(2)
+
+
+@frameworks_app.command("show")
+def frameworks_show(framework: FrameworkArg, lang: LangOpt = None) -> None:
+    """Show a framework as a tree: dimensions and indicators with points or weights,
+    methods, evidence sources and rules; then grades, bonus and veto items."""
+    from cfeval.loader import load_framework
+
+    fw = load_framework(framework)
+    _console().print(_framework_tree(fw, lang or fw.languages[0]))
+
+
+def _amount(fw: Framework, node) -> str:
+    if fw.scoring.method == "points":
+        return f"{_num(node.points)} points"
+    return f"weight {_num(node.weight if node.weight is not None else 1)}"
+
+
+def _indicator_line(fw: Framework, ind: Indicator, lang: str) -> str:
+    from rich.markup import escape
+
+    if ind.source == "survey":
+        groups = ", ".join(ind.respondents or [])
+        evidence = f"survey of {groups}, {len(ind.items or [])} items"
+    else:
+        evidence = f"{ind.source} field `{ind.field}`"
+    return (
+        f"{escape(_text(ind.label, lang))} [dim]({ind.id})[/] · [bold]{_amount(fw, ind)}[/]\n"
+        f"[dim]{ind.method.replace('_', ' ')} · {escape(evidence)} · rule {ind.rule.type}[/]"
+    )
+
+
+def _framework_tree(fw: Framework, lang: str):
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    from cfeval.framework import Dimension
+
+    mode = (
+        f"points mode, total {_num(fw.scoring.total)}"
+        if fw.scoring.method == "points"
+        else "index mode, 0-100"
+    )
+    root = Tree(
+        f"[bold]{escape(_text(fw.title, lang))}[/] [dim]({fw.id} {escape(fw.version)}, {mode})[/]"
+    )
+
+    def add(branch: Tree, node: Dimension | Indicator) -> None:
+        if isinstance(node, Dimension):
+            sub = branch.add(
+                f"[bold]{escape(_text(node.label, lang))}[/] [dim]({node.id})[/] · {_amount(fw, node)}"
+            )
+            for child in node.children:
+                add(sub, child)
+        else:
+            branch.add(_indicator_line(fw, node, lang))
+
+    for dim in fw.dimensions:
+        add(root, dim)
+    grades = root.add("[bold]Grades[/]")
+    for g in fw.scoring.grades:
+        grades.add(f"{escape(_text(g.label, lang))} [dim]({g.id})[/] from {_num(g.min)}")
+    if fw.bonus:
+        bonus = root.add(f"[bold]Bonus[/] (capped at {_num(fw.scoring.bonus_cap)})")
+        for b in fw.bonus:
+            bonus.add(
+                f"{escape(_text(b.label, lang))} [dim]({b.id})[/] · up to {_num(b.points)} points · field `{b.field}` · rule {b.rule.type}"
+            )
+    if fw.veto:
+        veto = root.add("[bold]Veto[/]")
+        for v in fw.veto:
+            cap = v.max_grade or fw.scoring.grades[-1].id
+            veto.add(
+                f"{escape(_text(v.label, lang))} [dim]({v.id})[/] · when `{v.field}` is {str(v.when).lower()} · grade at most {cap}"
+            )
+    if fw.provenance.based_on or fw.provenance.note:
+        prov = root.add("[bold]Based on[/]")
+        for src in fw.provenance.based_on:
+            prov.add(escape(src.title + (f" ({src.year})" if src.year else "")))
+        prov.add(f"[italic]{escape(_text(fw.provenance.note, lang))}[/]")
+    return root
+
+
+# --------------------------------------------------------------------------- check
+
+
+def framework_summary(fw: Framework) -> list[tuple[str, str]]:
+    """Counts that describe a framework, as ``(what, value)`` rows for the check summary."""
+    from collections import Counter
+
+    from cfeval.framework import Dimension
+
+    nodes = [node for _, node in fw.walk()]
+    indicators = fw.indicators()
+    by_source = Counter(ind.source for ind in indicators)
+    by_method = Counter(ind.method for ind in indicators)
+    if fw.scoring.method == "points":
+        total = f"{_num(sum(d.points or 0 for d in fw.dimensions))} points (declared total {_num(fw.scoring.total)})"
+    else:
+        total = "index, 0-100"
+    return [
+        ("framework", f"{fw.id} {fw.version}"),
+        ("scoring", f"{fw.scoring.method}, missing data: {fw.scoring.missing}"),
+        ("total", total),
+        ("dimensions", str(sum(isinstance(n, Dimension) for n in nodes))),
+        ("indicators", str(len(indicators))),
+        ("  by source", ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))),
+        ("  by method", ", ".join(f"{k} {v}" for k, v in sorted(by_method.items()))),
+        ("survey items", str(len(fw.items()))),
+        ("respondent groups", ", ".join(fw.respondents) or "none"),
+        ("audit fields", str(len(fw.fields))),
+        ("grades", ", ".join(f"{g.id} ≥ {_num(g.min)}" for g in fw.scoring.grades)),
+        ("bonus items", f"{len(fw.bonus)} (cap {_num(fw.scoring.bonus_cap)})" if fw.bonus else "0"),
+        ("veto items", str(len(fw.veto))),
+    ]
+
+
+def check_framework(framework: str) -> Framework:
+    """Load ``framework`` (id or path) and print its summary; problems raise FrameworkError."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cfeval.loader import load_framework
+
+    fw = load_framework(framework)
+    table = Table(
+        title=f"Framework {escape(framework)}: valid", show_header=False, title_justify="left"
+    )
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    for what, value in framework_summary(fw):
+        table.add_row(what, escape(value))
+    _console().print(table)
+    return fw
+
+
+@app.command()
+def check(framework: FrameworkArg) -> None:
+    """Check a framework: print a summary, or every problem as `file:line:col  path  message`.
+
+    Exit code 2 when the framework is refused.
+    """
+    check_framework(framework)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the schema to this file instead of printing it."),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the framework format, for completion and checks in editors.
+
+    In VS Code (YAML extension) put `# yaml-language-server: $schema=framework.schema.json`
+    on the first line of a framework file, or map the schema in the `yaml.schemas` setting.
+    """
+    import json
+
+    from cfeval.loader import framework_schema
+
+    text = json.dumps(framework_schema(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    _write_atomic(out, text)
+    typer.echo(f"wrote {out}", err=True)
