@@ -337,3 +337,130 @@ def schema(
         return
     _write_atomic(out, text)
     typer.echo(f"wrote {out}", err=True)
+
+
+# --------------------------------------------------------------------------- report, demo
+
+
+def _progress(total: int, what: str):
+    """A rich progress bar and the ``on_done(id, ok)`` callback that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+        transient=False,
+    )
+    task = progress.add_task(what, total=total)
+
+    def on_done(_id: str, _ok: bool) -> None:
+        progress.advance(task)
+
+    return progress, on_done
+
+
+def _print_failures(failed: dict[str, str]) -> None:
+    for cid, message in failed.items():
+        typer.echo(typer.style("failed: ", fg="red", bold=True) + f"{cid}: {message}", err=True)
+
+
+@app.command()
+def report(
+    framework: FrameworkArg,
+    survey: Annotated[
+        Path | None, typer.Option("--survey", help="Survey file (CSV, XLSX, Parquet).")
+    ] = None,
+    audit: Annotated[
+        Path | None, typer.Option("--audit", help="Audit file (CSV, XLSX, Parquet).")
+    ] = None,
+    community: Annotated[
+        list[str] | None,
+        typer.Option("--community", help="Community id to report on (repeatable)."),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="One report per community.")] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="The comparison report of all communities.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PDFs.")] = Path(
+        "reports"
+    ),
+    lang: Annotated[str, typer.Option("--lang", help="Report language: zh or en.")] = "zh",
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
+    ] = None,
+    pdfa: Annotated[bool, typer.Option("--pdfa", help="Write PDF/A-3b for archiving.")] = False,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Assessment date on the cover, YYYY-MM-DD (default: today)."),
+    ] = None,
+) -> None:
+    """Write A4 PDF reports: one per community (--community / --all) or the comparison.
+
+    Exit code 1 when a community's report could not be written (the others still are).
+    """
+    from cfeval.data import load_data
+    from cfeval.engine import score
+    from cfeval.loader import load_framework
+    from cfeval.report import render_batch, render_comparison
+
+    if sum([bool(community), all_, compare]) != 1:
+        raise UsageError("choose exactly one of --community ID, --all or --compare")
+    if survey is None and audit is None:
+        raise UsageError("give the data: --survey FILE and/or --audit FILE")
+    fw = load_framework(framework)
+    result = score(fw, load_data(fw, survey=survey, audit=audit))
+    if compare:
+        path = render_comparison(
+            result, out / f"comparison_{lang}.pdf", framework=fw, lang=lang, date=date, pdfa=pdfa
+        )
+        typer.echo(f"wrote {path}")
+        return
+    ids = community if community else sorted(result.communities["community_id"].unique())
+    progress, on_done = _progress(len(ids), "reports")
+    with progress:
+        outcome = render_batch(
+            result,
+            out,
+            ids,
+            framework=fw,
+            lang=lang,
+            date=date,
+            pdfa=pdfa,
+            workers=workers,
+            on_done=on_done,
+        )
+    typer.echo(f"wrote {len(outcome.written)} report(s) to {out}")
+    if outcome.failed:
+        _print_failures(outcome.failed)
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo PDFs.")] = Path(
+        "cfeval-demo"
+    ),
+    lang: Annotated[str, typer.Option("--lang", help="Report language: zh or en.")] = "zh",
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
+    ] = None,
+) -> None:
+    """Score the shipped sample data (Chengdu framework) and write example PDF reports.
+
+    Three communities with different grades and the comparison report, in OUT.
+    """
+    from cfeval.report import run_demo
+
+    progress, on_done = _progress(4, "demo reports")
+    with progress:
+        outcome = run_demo(out, lang=lang, workers=workers, on_done=on_done)
+    for cid, path in outcome.batch.written.items():
+        typer.echo(f"  {cid}: {path}")
+    typer.echo(f"  comparison: {outcome.comparison}")
+    typer.echo(f"Demo reports are in {out.resolve()}")
+    if outcome.batch.failed:
+        _print_failures(outcome.batch.failed)
+        raise typer.Exit(1)

@@ -649,10 +649,9 @@ def build_context(
             "title": _label(fw.title, lang),
             "version": fw.version,
             "note": _label(fw.provenance.note, lang),
-            "sources": [
-                {"title": s.title, "year": s.year or "", "note": s.note or ""}
-                for s in fw.provenance.based_on
-            ],
+            # Titles are citations and stay as published; a source's `note` is free text
+            # in one language, so it would put stray words into the other language's report.
+            "sources": [{"title": s.title, "year": s.year or ""} for s in fw.provenance.based_on],
         },
         "overall": {
             "score": _fmt(crow.score),
@@ -934,6 +933,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); a report is an ordinary file (umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -1147,3 +1150,90 @@ def render_batch(
     outcome.written = dict(sorted(outcome.written.items()))
     outcome.failed = dict(sorted(outcome.failed.items()))
     return outcome
+
+
+# --------------------------------------------------------------------------- demo
+
+DEMO_FRAMEWORK = "chengdu-community"
+#: The demo's assessment date: fixed, so that the demo's PDFs are reproducible.
+DEMO_DATE = dt.date(2024, 6, 1)
+
+
+def pick_showcase(result, framework=None, k: int = 3) -> list[str]:
+    """Up to ``k`` communities with different grades, best grade first.
+
+    Takes the highest and the lowest grade present and fills in between with the most
+    common other grades; within a grade, the community with the median score (a vetoed
+    one first for the lowest grade, so the veto note shows). Latest wave of each.
+    """
+    fw = _framework_of(result, framework)
+    comm = result.communities.copy()
+    comm["wave"] = comm["wave"].astype(str)
+    # Waves are strings; "10" must come after "9".
+    comm["_w"] = comm["wave"].str.zfill(8)
+    latest = comm.sort_values(["community_id", "_w"]).groupby("community_id").tail(1)
+    order = [g.id for g in fw.scoring.grades]
+    present = [g for g in order if (latest["grade"] == g).any()]
+    if not present:
+        return []
+    chosen_grades = [present[0]] + ([present[-1]] if len(present) > 1 else [])
+    middle = sorted(present[1:-1], key=lambda g: (-(latest["grade"] == g).sum(), order.index(g)))
+    chosen_grades[1:1] = middle[: max(0, k - len(chosen_grades))]
+    picks = []
+    for g in chosen_grades:
+        rows = latest[latest["grade"] == g].sort_values(["score", "community_id"])
+        if g == present[-1] and rows["vetoed"].astype(bool).any():
+            rows = rows[rows["vetoed"].astype(bool)]
+        picks.append(str(rows.iloc[(len(rows) - 1) // 2]["community_id"]))
+    return picks
+
+
+@dataclass
+class DemoOutcome:
+    """What the demo wrote: the folder, the community reports, the comparison, failures."""
+
+    out_dir: Path
+    communities: list[str]
+    batch: BatchOutcome
+    comparison: Path
+
+
+def run_demo(
+    out_dir: str | os.PathLike = "cfeval-demo",
+    *,
+    lang: str = "zh",
+    workers: int | None = None,
+    on_done: Callable[[str, bool], None] | None = None,
+) -> DemoOutcome:
+    """Score the shipped Chengdu sample data and write three reports and the comparison.
+
+    >>> run_demo("cfeval-demo").comparison  # doctest: +SKIP
+    PosixPath('cfeval-demo/comparison_zh.pdf')
+    """
+    from cfeval._paths import shipped_dir
+    from cfeval.data import load_data
+    from cfeval.engine import score
+    from cfeval.loader import load_framework
+
+    fw = load_framework(DEMO_FRAMEWORK)
+    folder = shipped_dir("sample_data") / "chengdu"
+    data = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
+    result = score(fw, data)
+    out = Path(out_dir)
+    picks = pick_showcase(result, fw)
+    batch = render_batch(
+        result,
+        out,
+        picks,
+        framework=fw,
+        lang=lang,
+        date=DEMO_DATE,
+        workers=workers,
+        on_done=on_done,
+    )
+    comparison = render_comparison(
+        result, out / f"comparison_{lang}.pdf", framework=fw, lang=lang, date=DEMO_DATE
+    )
+    if on_done is not None:
+        on_done("comparison", True)
+    return DemoOutcome(out, picks, batch, comparison)
