@@ -281,6 +281,19 @@ EXPECTED = [
         "rule 'scale_mean' is for survey items, not fields",
     ),
     ("tab", 57, "", "a tab character; YAML indents with spaces only (replace the"),
+    ("reserved_field_name", 42, "fields.district", "'district' is a reserved audit column"),
+    (
+        "reserved_item_id",
+        79,
+        "dimensions.0.indicators.0.items.0.id",
+        "'age' is a reserved survey column",
+    ),
+    (
+        "survey_keys_on_audit",
+        59,
+        "dimensions.0.dimensions.0.indicators.0.min_valid_items",
+        "`min_valid_items` belongs to survey indicators, not audit ones",
+    ),
     ("unclosed_quote", 3, "", "this quoted text runs on over the next lines: its closing"),
     (
         "unknown_field",

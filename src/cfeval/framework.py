@@ -47,6 +47,8 @@ __all__ = [
     "cross_check",
     "SURVEY_RULES",
     "FIELD_RULES",
+    "SURVEY_COLUMNS",
+    "AUDIT_COLUMNS",
 ]
 
 Loc = tuple[str | int, ...]
@@ -192,6 +194,22 @@ Rule = Annotated[
 ]
 
 SURVEY_RULES = frozenset({"scale_mean", "share_favourable"})
+
+#: Columns the data contract gives a meaning of their own (docs/architecture.md).
+SURVEY_COLUMNS = frozenset(
+    {
+        "community_id",
+        "wave",
+        "respondent",
+        "weight",
+        "respondent_id",
+        "city",
+        "district",
+        "age",
+        "gender",
+    }
+)
+AUDIT_COLUMNS = frozenset({"community_id", "wave", "name", "city", "district"})
 FIELD_RULES = {
     "yes_no": "boolean",
     "levels": "category",
@@ -561,6 +579,11 @@ def _check_indicator(fw: Framework, loc: Loc, ind: Indicator, out: list) -> None
             out.append(((*loc, "respondents"), f"a {ind.source} indicator has no respondents"))
         if ind.method == "survey":
             out.append(((*loc, "method"), f"method survey needs source survey, not {ind.source}"))
+        for key in ("group_weights", "min_valid_items"):
+            if getattr(ind, key) is not None:
+                out.append(
+                    ((*loc, key), f"`{key}` belongs to survey indicators, not {ind.source} ones")
+                )
         _check_field_rule(fw, loc, ind.field, ind.rule, out)
 
 
@@ -657,6 +680,20 @@ def cross_check(fw: Framework) -> list[tuple[Loc, str]]:
     clash = set(item_seen) & set(fw.fields)
     for name in sorted(clash):
         out.append((("fields", name), f"{name!r} is both a field and a survey item id"))
+    # Item and field ids become data columns next to these, so they must not share a name.
+    for name, loc in item_seen.items():
+        if name in SURVEY_COLUMNS:
+            out.append(
+                ((*loc, "id"), f"{name!r} is a reserved survey column; choose another item id")
+            )
+    for name in fw.fields:
+        if name in AUDIT_COLUMNS:
+            out.append(
+                (
+                    ("fields", name),
+                    f"{name!r} is a reserved audit column; choose another field name",
+                )
+            )
 
     # labels carry every declared language
     langs = fw.languages
