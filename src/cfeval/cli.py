@@ -339,6 +339,77 @@ def schema(
     typer.echo(f"wrote {out}", err=True)
 
 
+# --------------------------------------------------------------------------- score
+
+_SCORE_ROWS_SHOWN = 30
+
+
+@app.command("score")
+def score_cmd(
+    framework: FrameworkArg,
+    survey: Annotated[
+        list[Path] | None,
+        typer.Option("--survey", help="Survey file (CSV, XLSX, Parquet); repeat for several."),
+    ] = None,
+    audit: Annotated[
+        Path | None, typer.Option("--audit", help="Audit file (CSV, XLSX, Parquet).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write the scores: .csv, .xlsx, .json or .parquet (by suffix)."
+        ),
+    ] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Score every community: print score ± 95% interval and grade, optionally write them.
+
+    Exit code 1 when the data had problems (the scores are still computed and written).
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cfeval.data import load_data
+    from cfeval.engine import score
+    from cfeval.loader import load_framework
+
+    if not survey and audit is None:
+        raise UsageError("give the data: --survey FILE and/or --audit FILE")
+    if out is not None and out.suffix.lower() not in {".csv", ".xlsx", ".json", ".parquet"}:
+        raise UsageError(f"cannot write {out}: use a .csv, .xlsx, .json or .parquet file name")
+    fw = load_framework(framework)
+    result = score(fw, load_data(fw, survey=survey or None, audit=audit))
+    if out is not None:
+        result.write(out)
+    lang = lang or fw.languages[0]
+    grades = {g.id: _text(g.label, lang) for g in fw.scoring.grades}
+    com = result.communities
+    table = Table(title=f"{_text(fw.title, lang)} — {len(com)} community × wave")
+    for name in ("community", "wave", "score", "95% CI", "grade"):
+        table.add_column(name, justify="right" if name in ("score", "95% CI") else "left")
+    for rec in com.head(_SCORE_ROWS_SHOWN).itertuples(index=False):
+        ci = "" if rec.ci_low != rec.ci_low else f"{rec.ci_low:.1f}–{rec.ci_high:.1f}"
+        shown = "—" if rec.score != rec.score else f"{rec.score:.1f}"
+        grade = grades.get(rec.grade, "") if rec.grade else "—"
+        if rec.vetoed:
+            grade += " (veto)"
+        cells = (str(rec.community_id), str(rec.wave), shown, ci, grade)
+        table.add_row(*map(escape, cells))
+    console = _console()
+    console.print(table)
+    if len(com) > _SCORE_ROWS_SHOWN:
+        console.print(f"… and {len(com) - _SCORE_ROWS_SHOWN} more (see the output file)")
+    summary = result.report.summary()
+    problems = result.report.has_problems
+    count = sum(summary.values())
+    detail = ", ".join(f"{code} {n}" for code, n in summary.items())
+    console.print(f"data issues: {count}" + (f" ({escape(detail)})" if detail else ""))
+    if out is not None:
+        typer.echo(f"wrote {out}")
+    if problems:
+        raise typer.Exit(1)
+
+
 # --------------------------------------------------------------------------- report, demo
 
 
