@@ -1,0 +1,208 @@
+"""The framework models: navigation helpers, grades, and cross_check's (loc, message) pairs."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from cfeval.framework import AuditField, Dimension, Framework, Indicator, Scale, cross_check
+
+
+@pytest.fixture
+def fw(full_framework):
+    """A private copy of full.yaml's framework that a test may change."""
+    return full_framework.model_copy(deep=True)
+
+
+def _messages(fw: Framework) -> dict[tuple, str]:
+    return dict(cross_check(fw))
+
+
+def test_valid_fixtures_have_no_problems(full_framework, index_framework):
+    assert cross_check(full_framework) == []
+    assert cross_check(index_framework) == []
+
+
+def test_walk_is_depth_first_with_id_paths(full_framework):
+    paths = [".".join(path) for path, _ in full_framework.walk()]
+    assert paths == [
+        "participation",
+        "participation.council",
+        "participation.council.children_council",
+        "participation.council.council_activity",
+        "participation.voice_heard",
+        "space",
+        "space.play_space",
+        "space.safety",
+        "space.proposals_answered",
+        "space.feel_safe",
+    ]
+
+
+def test_indicators_items_and_node_lookup(full_framework):
+    assert [i.id for i in full_framework.indicators()] == [
+        "children_council",
+        "council_activity",
+        "voice_heard",
+        "play_space",
+        "safety",
+        "proposals_answered",
+        "feel_safe",
+    ]
+    assert [it.id for it in full_framework.items()] == [
+        "c_voice_1",
+        "c_voice_2",
+        "c_voice_3",
+        "c_safe_1",
+        "c_safe_2",
+    ]
+    assert isinstance(full_framework.node("council"), Dimension)
+    assert isinstance(full_framework.node("safety"), Indicator)
+    with pytest.raises(KeyError):
+        full_framework.node("nowhere")
+
+
+def test_max_total(full_framework, index_framework):
+    assert full_framework.max_total() == 100
+    assert index_framework.max_total() == 100.0
+
+
+@pytest.mark.parametrize(
+    "score, grade",
+    [
+        (100, "excellent"),
+        (90, "excellent"),
+        (89.99, "good"),
+        (75, "good"),
+        (60, "qualified"),
+        (59.9, "not_qualified"),
+        (0, "not_qualified"),
+        (-5, "not_qualified"),
+    ],
+)
+def test_grade_boundaries(full_framework, score, grade):
+    assert full_framework.grade_for(score).id == grade
+
+
+@given(a=st.floats(min_value=0, max_value=100), b=st.floats(min_value=0, max_value=100))
+def test_grade_never_falls_as_the_score_rises(full_framework, a, b):
+    low, high = sorted((a, b))
+    order = [g.id for g in full_framework.scoring.grades]  # highest first
+    assert order.index(full_framework.grade_for(high).id) <= order.index(
+        full_framework.grade_for(low).id
+    )
+    assert full_framework.grade_for(low).min <= low
+
+
+def test_valid_items_needed_defaults_to_half_rounded_up(fw):
+    voice = fw.node("voice_heard")
+    assert voice.valid_items_needed() == 2  # min_valid_items given
+    voice.min_valid_items = None
+    assert voice.valid_items_needed() == 2  # ceil(3 / 2)
+    safe = fw.node("feel_safe")
+    assert safe.valid_items_needed() == 1  # ceil(2 / 2)
+    assert fw.node("children_council").valid_items_needed() == 1  # no items: at least one
+
+
+def test_scale_range():
+    scale = Scale(values=[5, 1, 3, 2, 4])
+    assert (scale.low, scale.high) == (1, 5)
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"type": "category", "label": {"en": "x"}}, "needs `categories`"),
+        (
+            {
+                "type": "boolean",
+                "label": {"en": "x"},
+                "categories": [{"value": "a", "label": {"en": "A"}}],
+            },
+            "only belong",
+        ),
+        ({"type": "boolean", "label": {"en": "x"}, "min": 0}, "`min`/`max` only belong"),
+        ({"type": "number", "label": {"en": "x"}, "min": 5, "max": 5}, "must be below"),
+    ],
+)
+def test_audit_field_shapes(spec, message):
+    with pytest.raises(ValidationError, match=message):
+        AuditField.model_validate(spec)
+
+
+# --------------------------------------------------------------------------- cross_check locations
+
+
+def test_cross_check_points_at_the_offending_node(fw):
+    fw.node("children_council").points = 5
+    fw.node("feel_safe").respondents = ["child", "teen"]
+    fw.node("feel_safe").rule.cut = 6
+    fw.veto[0].max_grade = "failed"
+    assert _messages(fw) == {
+        ("dimensions", 0, "dimensions", 0, "points"): "children's points add up to 15, not 20",
+        (
+            "dimensions",
+            1,
+            "indicators",
+            3,
+            "respondents",
+            1,
+        ): "unknown respondent group 'teen'; declared: ['child', 'parent']",
+        ("dimensions", 1, "indicators", 3, "rule", "cut"): (
+            "cut 6 must lie inside scale 'agree5' (1..5) and above its lowest value"
+        ),
+        ("veto", 0, "max_grade"): (
+            "unknown grade 'failed'; grades: ['excellent', 'good', 'qualified', 'not_qualified']"
+        ),
+    }
+
+
+def test_cross_check_labels_follow_declared_languages(fw):
+    fw.languages = ["zh", "en", "bo"]
+    problems = cross_check(fw)
+    # every label in the file lacks Tibetan now: one problem per label, all about 'bo'
+    assert problems
+    assert all(msg == "label has no 'bo' text (languages: zh, en, bo)" for _, msg in problems)
+    assert (("title",), "label has no 'bo' text (languages: zh, en, bo)") in problems
+
+
+def test_cross_check_index_mode_weights(index_framework):
+    fw = index_framework.model_copy(deep=True)
+    fw.dimensions[1].weight = -1
+    fw.dimensions[0].points = 10
+    assert _messages(fw) == {
+        ("dimensions", 1, "weight"): "weights must be positive (got -1)",
+        ("dimensions", 0, "points"): "`points` does not apply in index mode; use `weight`",
+    }
+
+
+def test_cross_check_total_and_bonus_cap(fw):
+    fw.scoring.total = 90
+    fw.scoring.bonus_cap = 0
+    assert _messages(fw) == {
+        ("dimensions",): "dimension points add up to 100, not the declared total 90",
+        ("scoring", "bonus_cap"): "bonus items need a positive `bonus_cap`",
+    }
+
+
+def test_cross_check_grades(fw):
+    fw.scoring.grades[1].min = 95
+    fw.scoring.grades[3].min = 10
+    assert _messages(fw) == {
+        ("scoring", "grades"): "grade minimums must be strictly descending (got 90, 95, 60, 10)",
+        (
+            "scoring",
+            "grades",
+            3,
+            "min",
+        ): "the lowest grade must start at 0 so every score has a grade",
+    }
+
+
+def test_cross_check_a_dimension_without_children(fw):
+    fw.dimensions.append(Dimension(id="empty", label={"zh": "空", "en": "Empty"}, points=10))
+    messages = _messages(fw)
+    assert messages[("dimensions", 2)] == "a dimension needs `dimensions` or `indicators`"
+    assert messages[("dimensions",)] == "dimension points add up to 110, not the declared total 100"
