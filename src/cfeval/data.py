@@ -32,8 +32,8 @@ from cfeval.mapping import (
     SKIP_MARKERS,
     Mapping,
     category_lookup,
-    cell_text,
     group_lookup,
+    id_texts,
     load_mapping,
     norm_id,
     norm_text,
@@ -315,12 +315,14 @@ def _names(table: Table, cols: dict[str, int]) -> dict[str, str]:
 
 def _cell_issues(report, table: Table, rows, header: str, col, mask, code, message) -> None:
     import numpy as np
+    import pandas as pd
 
     for i in np.flatnonzero(mask):
         value = col.iloc[i]
-        report.add(
-            table.label, int(rows[i]), header, value, code, message.format(value=_show(value))
-        )
+        if pd.isna(value):
+            value = None
+        shown = "(blank)" if value is None else _show(value)
+        report.add(table.label, int(rows[i]), header, value, code, message.format(value=shown))
 
 
 def _exclude_missing_column(report, table, name, n, excluded) -> None:
@@ -340,6 +342,7 @@ def _exclude_missing_column(report, table, name, n, excluded) -> None:
 
 def _community(report, table, cols, mapping, rows, excluded):
     import numpy as np
+    import pandas as pd
 
     n = len(table.frame)
     if mapping is not None and mapping.community_id is not None:
@@ -348,8 +351,8 @@ def _community(report, table, cols, mapping, rows, excluded):
         _exclude_missing_column(report, table, "community_id", n, excluded)
         return np.full(n, None, dtype=object)
     col = table.frame[cols["community_id"]]
-    ids = text_values(col, cell_text)
-    missing = np.array([v is None for v in ids])
+    ids = id_texts(col)
+    missing = pd.isna(ids)
     _cell_issues(
         report,
         table,
@@ -367,6 +370,7 @@ def _community(report, table, cols, mapping, rows, excluded):
 
 def _wave(report, table, cols, mapping, rows, excluded):
     import numpy as np
+    import pandas as pd
 
     n = len(table.frame)
     if mapping is not None and mapping.wave is not None:
@@ -374,8 +378,8 @@ def _wave(report, table, cols, mapping, rows, excluded):
     if "wave" not in cols:
         return np.full(n, "1", dtype=object), False
     col = table.frame[cols["wave"]]
-    waves = text_values(col, cell_text)
-    missing = np.array([v is None for v in waves])
+    waves = id_texts(col)
+    missing = pd.isna(waves)
     _cell_issues(
         report,
         table,
@@ -414,7 +418,7 @@ def _survey_part(framework, table: Table, mapping: Mapping | None, report) -> _P
     elif "respondent" in cols:
         col = frame[cols["respondent"]]
         resp = text_values(col, lambda u: groups.get(norm_text(u)))
-        bad = np.array([v is None for v in resp])
+        bad = np.equal(resp, None)
         _cell_issues(
             report,
             table,
@@ -458,7 +462,7 @@ def _survey_part(framework, table: Table, mapping: Mapping | None, report) -> _P
     else:
         out["weight"] = np.ones(n)
     out["respondent_id"] = (
-        text_values(frame[cols["respondent_id"]], cell_text)
+        id_texts(frame[cols["respondent_id"]])
         if "respondent_id" in cols
         else np.full(n, None, dtype=object)
     )
@@ -479,7 +483,7 @@ def _survey_part(framework, table: Table, mapping: Mapping | None, report) -> _P
                 "age {value!r} is not a number; it was left blank",
             )
         else:
-            out[name] = text_values(col, cell_text)
+            out[name] = id_texts(col)
 
     present = {g for g in pd.unique(out["respondent"][~excluded]) if g is not None}
     expected = [
@@ -575,11 +579,7 @@ def _audit_part(framework, table: Table, mapping, report) -> _Part:
     out: dict[str, Any] = {"community_id": _community(report, table, cols, mapping, rows, excluded)}
     out["wave"], has_wave = _wave(report, table, cols, mapping, rows, excluded)
     for name in ("name", "city", "district"):
-        out[name] = (
-            text_values(frame[cols[name]], cell_text)
-            if name in cols
-            else np.full(n, None, dtype=object)
-        )
+        out[name] = id_texts(frame[cols[name]]) if name in cols else np.full(n, None, dtype=object)
     missing_fields = [k for k in framework.fields if k not in cols]
     if missing_fields:
         report.add(
@@ -633,8 +633,8 @@ def _audit_part(framework, table: Table, mapping, report) -> _Part:
             out[key] = np.where(outside, np.nan, vals)
         else:
             lookup = category_lookup(framework, key, mapping)
-            cats = text_values(col, lambda u, lookup=lookup: lookup.get(norm_text(u), False))
-            bad = np.array([v is False for v in cats])
+            cats = text_values(col, lambda u, lookup=lookup: _category(u, lookup))
+            bad = np.equal(cats, False)
             allowed = ", ".join(
                 f"{c.value} ({'/'.join(c.label.values())})" for c in spec.categories or []
             )
@@ -653,6 +653,14 @@ def _audit_part(framework, table: Table, mapping, report) -> _Part:
     return _Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols))
 
 
+def _category(value, lookup: dict[str, str]) -> str | bool | None:
+    """The category value, None for a blank or skipped cell, False when unknown."""
+    text = norm_text(value)
+    if text == "" or text in SKIP_MARKERS:
+        return None
+    return lookup.get(text, False)
+
+
 def _booleans(col, report, table, rows, header):
     import numpy as np
 
@@ -665,7 +673,7 @@ def _booleans(col, report, table, rows, header):
         return BOOLEAN_WORDS.get(text)
 
     vals = text_values(col, convert)
-    bad = np.array([v is None for v in vals]) & col.notna().to_numpy()
+    bad = np.equal(vals, None)
     _cell_issues(
         report,
         table,

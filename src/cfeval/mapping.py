@@ -50,6 +50,7 @@ __all__ = [
     "text_values",
     "cell_text",
     "numbers",
+    "id_texts",
 ]
 
 _WS = re.compile(r"\s+")
@@ -314,6 +315,38 @@ def cell_text(value) -> str | None:
         value = int(value)
     text = norm_id(value)
     return text or None
+
+
+def id_texts(col: pd.Series) -> np.ndarray:
+    """Id-like cells (community, wave, respondent id, city …) as normalised str or None.
+
+    Text columns go through pyarrow's vectorised string kernels, number columns are
+    formatted without a spurious ``.0``; only mixed object columns (XLSX) take the
+    per-distinct-value path.
+    """
+    import numpy as np
+    import pandas as pd
+
+    dtype = col.dtype
+    if isinstance(dtype, pd.StringDtype | pd.ArrowDtype) and pd.api.types.is_string_dtype(dtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.utf8_normalize(pa.array(col, type=pa.large_string()), "NFKC")
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+        out = arr.to_numpy(zero_copy_only=False).astype(object)
+    elif pd.api.types.is_integer_dtype(dtype):
+        out = col.astype("str").to_numpy(dtype=object, na_value=None)
+    elif pd.api.types.is_float_dtype(dtype):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        whole = np.isnan(values) | (values == np.round(values))
+        if not whole.all():
+            return text_values(col, cell_text)
+        out = col.astype("Int64").astype("str").to_numpy(dtype=object, na_value=None)
+    else:
+        return text_values(col, cell_text)
+    out[out == ""] = None
+    return out
 
 
 def numbers(

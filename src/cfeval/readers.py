@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Table", "read_table", "peek_headers", "decode"]
+
+_BLANK_LINES = re.compile(r"[\r\n]*")
+_ONLY_SPACE = re.compile(r"\s*\Z")
 
 
 @dataclass
@@ -79,9 +83,13 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
 
     sha = hashlib.sha256(raw).hexdigest()
     text, encoding = decode(raw, label)
-    if not text.strip():
+    # Slicing rather than strip()/split() so a 100 MB file is not copied for one line.
+    start = _BLANK_LINES.match(text).end()
+    if _ONLY_SPACE.match(text, start):
         return Table(pd.DataFrame(), [], label, 2, sha, encoding, empty=True)
-    first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n", start)
+    first_line = text[start : end if end >= 0 else len(text)].rstrip("\r")
+    skipped = text.count("\n", 0, start)
     delim = _sniff(first_line)
     headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
     keys = [f"c{i}" for i in range(len(headers))]
@@ -89,22 +97,19 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
     data = raw[3:] if encoding == "utf-8-sig" else raw
     if encoding == "gb18030":
         data = text.encode("utf-8")
-    leading_blank = len(text) - len(text.lstrip("\r\n"))
     try:
         table = pcsv.read_csv(
             io.BytesIO(data),
-            read_options=pcsv.ReadOptions(
-                column_names=keys, skip_rows=1 + text[:leading_blank].count("\n")
-            ),
+            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1 + skipped),
             parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
         )
-        frame = table.to_pandas()
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         # Odd files (ragged rows, stray quotes): the C engine is slower but forgiving.
         try:
             frame = pd.read_csv(
-                io.StringIO(text[leading_blank:]),
+                io.StringIO(text[start:]),
                 sep=delim,
                 header=None,
                 skiprows=1,
@@ -117,7 +122,7 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
             raise DataError(f"{label}: not a readable table: {exc}") from None
     frame = frame.dropna(how="all")
     frame.columns = range(len(headers))
-    return Table(frame, headers, label, 2 + leading_blank, sha, encoding)
+    return Table(frame, headers, label, 2 + skipped, sha, encoding)
 
 
 def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
