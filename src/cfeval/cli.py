@@ -303,13 +303,87 @@ def check_framework(framework: str) -> Framework:
     return fw
 
 
-@app.command()
-def check(framework: FrameworkArg) -> None:
-    """Check a framework: print a summary, or every problem as `file:line:col  path  message`.
+_ISSUES_SHOWN = 20
 
-    Exit code 2 when the framework is refused.
+
+def _print_data_report(report) -> None:
+    """Issue counts by code and severity, then the first lines of the report."""
+    from collections import Counter
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    if not report.issues:
+        console.print("[green]data: no issues[/]")
+        return
+    counts = Counter((i.code, i.severity) for i in report.issues)
+    colour = {"error": "red", "warning": "yellow", "info": "dim"}
+    summary = Table(title="Data issues by code", title_justify="left")
+    for name in ("code", "severity", "count"):
+        summary.add_column(name, justify="right" if name == "count" else "left")
+    for (code, severity), n in sorted(counts.items()):
+        summary.add_row(code, f"[{colour[severity]}]{severity}[/]", str(n))
+    console.print(summary)
+    # One line per issue (file:row  column  code  message) reads better than a table in
+    # a narrow terminal and can be pasted into a chat as is.
+    for i in report.issues[:_ISSUES_SHOWN]:
+        where = Path(i.file).name + ("" if i.row is None else f":{i.row}")
+        column = f"  {i.column}" if i.column else ""
+        value = f" = {i.value!r}" if i.value and i.code != "encoding" else ""
+        console.print(
+            f"{escape(where)}{escape(column)}{escape(value)}  "
+            f"[{colour[i.severity]}]{i.code}[/]  {escape(i.message)}"
+        )
+    if len(report.issues) > _ISSUES_SHOWN:
+        console.print(
+            f"… and {len(report.issues) - _ISSUES_SHOWN} more (write them all with --out)"
+        )
+    excluded = sum(report.excluded_rows.values())
+    if excluded:
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(report.excluded_rows.items()))
+        console.print(f"rows excluded: {excluded} ({detail})")
+
+
+@app.command()
+def check(
+    framework: FrameworkArg,
+    survey: Annotated[
+        list[Path] | None,
+        typer.Option("--survey", help="Survey file (CSV, XLSX, Parquet); repeat for several."),
+    ] = None,
+    audit: Annotated[
+        Path | None, typer.Option("--audit", help="Audit file (CSV, XLSX, Parquet).")
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="YAML mapping of headers/texts to item ids and codes."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every data issue to this CSV file.")
+    ] = None,
+) -> None:
+    """Check a framework and, with --survey/--audit, the data against it.
+
+    A refused framework prints every problem as `file:line:col  path  message` (exit 2).
+    Data issues are summarised by code, the first lines shown, all written with --out;
+    exit 1 when errors or warnings were found, 0 when the data are clean.
     """
-    check_framework(framework)
+    fw = check_framework(framework)
+    if not survey and audit is None:
+        return
+    from cfeval.data import check as check_data
+
+    report = check_data(fw, survey=survey or None, audit=audit, mapping=mapping, sheet=sheet)
+    _print_data_report(report)
+    if out is not None:
+        report.write_csv(out)
+        typer.echo(f"wrote {out}")
+    if report.has_problems:
+        raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------------- schema
