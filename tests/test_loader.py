@@ -141,6 +141,12 @@ EXPECTED = [
         "language 'fr' is not declared in `languages`",
     ),
     (
+        "label_not_mapping",
+        54,
+        "dimensions.0.dimensions.0.indicators.0.label",
+        "a text needs one entry per language, like {zh: 儿童参与, en: Child participation}",
+    ),
+    (
         "levels_mismatch",
         103,
         "dimensions.1.indicators.1.rule.levels",

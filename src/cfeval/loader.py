@@ -40,6 +40,11 @@ __all__ = [
 #: error location (``rule.bands.bands.0.min``), which is not a key in the file.
 _TAGGED_FIELDS = frozenset({"rule"})
 
+#: Keys whose value is a Label (a text per language).
+_LABEL_KEYS = frozenset(
+    {"label", "title", "text", "description", "recommendation", "evidence", "note", "unit", "help"}
+)
+
 _SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -71,8 +76,7 @@ def load_framework(id_or_path: str | Path) -> Framework:
     :class:`~cfeval.errors.FrameworkError` listing every problem of a broken file, and
     :class:`~cfeval.errors.UsageError` when neither a file nor a shipped id matches.
 
-    >>> fw = load_framework("tests/fixtures/frameworks/full.yaml")  # doctest: +SKIP
-    >>> fw.id
+    >>> load_framework("tests/fixtures/frameworks/full.yaml").id  # doctest: +SKIP
     'fixture-full'
     """
     path = _resolve(id_or_path)
@@ -91,7 +95,9 @@ def load_framework(id_or_path: str | Path) -> Framework:
             f"not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8",
         )
         raise FrameworkError([problem], str(id_or_path)) from None
-    fw = _parse(text, str(id_or_path) if not isinstance(id_or_path, Path) else str(path))
+    # Problems name the file as the user gave it, or the real file for a shipped id.
+    source = str(id_or_path) if Path(id_or_path) == path else str(path)
+    fw = _parse(text, source)
     fw._source_sha256 = hashlib.sha256(raw).hexdigest()
     fw._source_path = str(path)
     return fw
@@ -102,7 +108,7 @@ def parse_framework(text: str, source: str = "<framework>") -> Framework:
 
     >>> parse_framework("id: x\\n", "inline.yaml")  # doctest: +SKIP
     Traceback (most recent call last):
-    cfeval.errors.FrameworkError: inline.yaml: framework refused, 6 problems: ...
+    cfeval.errors.FrameworkError: inline.yaml: framework refused, 5 problems: ...
     """
     fw = _parse(text, source)
     fw._source_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -381,31 +387,27 @@ def _dotted(loc: Loc) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
 def _strip_tags(loc: tuple, data: Any) -> tuple:
     """Drop the discriminator tags pydantic inserts after union fields (``rule.bands...``)."""
     out: list = []
     node = data
-    i = 0
-    while i < len(loc):
-        part = loc[i]
+    skip_next = False
+    for i, part in enumerate(loc):
+        if skip_next:
+            skip_next = False
+            continue
         out.append(part)
-        node = (
-            node.get(part)
-            if isinstance(node, dict)
-            else (
-                node[part]
-                if isinstance(node, list) and isinstance(part, int) and part < len(node)
-                else None
-            )
-        )
-        if (
-            part in _TAGGED_FIELDS
-            and isinstance(node, dict)
-            and i + 1 < len(loc)
-            and loc[i + 1] == node.get("type")
-        ):
-            i += 1  # skip the tag
-        i += 1
+        node = _child(node, part)
+        is_tag = i + 1 < len(loc) and isinstance(node, dict) and loc[i + 1] == node.get("type")
+        skip_next = part in _TAGGED_FIELDS and is_tag
     return tuple(out)
 
 
@@ -471,6 +473,11 @@ def _explain(e: dict, located: _Located) -> tuple[Loc, str]:
         return loc, f"expected a number, got {shown}"
     if kind in ("bool_type", "bool_parsing"):
         return loc, f"expected true or false, got {shown}"
+    if kind == "dict_type" and name in _LABEL_KEYS:
+        return (
+            loc,
+            f"a text needs one entry per language, like {{zh: 儿童参与, en: Child participation}}; got {_kind(value)}",
+        )
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return loc, f"expected a mapping of `key: value` entries, got {_kind(value)}"
     if kind == "list_type":
