@@ -610,3 +610,22 @@ def test_schema_accepts_valid_frameworks(validator, path):
 @pytest.mark.parametrize("stem", SCHEMA_REJECTS)
 def test_schema_rejects_structural_mistakes(validator, stem):
     assert not validator.is_valid(_as_json(BROKEN / f"{stem}.yaml"))
+
+
+@pytest.mark.parametrize("path", VALID + SHIPPED, ids=lambda p: p.stem)
+def test_every_location_points_at_the_line_of_its_key(path):
+    from cfeval.loader import _compose
+
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    located = _compose(text, str(path))
+    keyed = [(loc, mark) for loc, mark in located.marks.items() if loc and isinstance(loc[-1], str)]
+    assert len(keyed) > 50
+    for loc, (line, col) in keyed:
+        # the key itself, or the value that follows it on the same line
+        assert f"{loc[-1]}:" in lines[line][: col + len(loc[-1]) + 1], (
+            loc,
+            line + 1,
+            col,
+            lines[line],
+        )
