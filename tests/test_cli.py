@@ -247,3 +247,15 @@ def test_public_api_names_resolve():
     assert "load_framework" in dir(cfeval)
     with pytest.raises(AttributeError):
         cfeval.no_such_name  # noqa: B018
+
+
+def test_frameworks_lists_every_shipped_framework():
+    from cfeval.loader import shipped_frameworks
+
+    result = runner.invoke(app, ["frameworks"])
+    assert result.exit_code == 0, result.output
+    listed = [
+        line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")
+    ]
+    assert listed == [fid for fid, _ in shipped_frameworks()]
+    assert listed
