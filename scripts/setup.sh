@@ -38,7 +38,7 @@ if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
     fi
 else
     cat >&2 <<'MSG'
-setup: apt-get is not available, so install these yourself, then run this script again:
+setup: apt-get is not available; install these yourself (PDF reports and the tests need them):
   - Pango >= 1.44 with HarfBuzz (including its subset library) for WeasyPrint
       macOS: brew install pango          Fedora: dnf install pango harfbuzz
   - a CJK font with a bold face, e.g. Noto Sans CJK / Noto Serif CJK
