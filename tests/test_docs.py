@@ -199,3 +199,19 @@ def test_main_writes_to_the_folder_given(tmp_path, capsys):
     assert main([str(tmp_path)]) == 0
     printed = capsys.readouterr().out.split()
     assert sorted(Path(p).name for p in printed) == sorted(f"{fid}.md" for fid, _ in SHIPPED)
+
+
+def test_both_interface_languages_have_the_same_words():
+    from cfeval.docs import _UI
+
+    assert set(_UI["zh"]) == set(_UI["en"])
+
+
+@pytest.mark.parametrize(("fid", "path"), SHIPPED, ids=[fid for fid, _ in SHIPPED])
+def test_chinese_reference_of_each_shipped_framework(fid, path):
+    fw = load_framework(path)
+    md = framework_markdown(fw, lang="zh")
+    assert md.splitlines()[0] == f"# {fw.title['zh']}"
+    first = fw.dimensions[0]
+    assert f"### 1. {first.label['zh']} ({first.label['en']})" in md
+    assert "## 维度与指标" in md and "## 审核字段" in md
