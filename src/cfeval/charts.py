@@ -16,6 +16,7 @@ import io
 import math
 import shutil
 import subprocess
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -130,8 +131,18 @@ def _pyplot():
 def _to_uri(fig) -> str:
     plt = _pyplot()
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    finally:
+        plt.close(fig)
+    # matplotlib only warns about a glyph the font lacks and draws a box: refuse instead.
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if missing:
+        raise CfevalError(
+            "a chart label has characters the report font cannot draw: " + "; ".join(missing[:3])
+        )
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -202,7 +213,7 @@ def radar(
         )
     ax.plot(closed, [*vals, vals[0]], color=ACCENT, linewidth=2, label=value_label)
     ax.fill(closed, [*vals, vals[0]], color=ACCENT, alpha=0.18)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False, fontsize=8)
     return _to_uri(fig)
 
 
@@ -348,8 +359,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
     data = np.array(values, dtype=float).reshape(len(rows), len(cols))
     fig, ax = plt.subplots(figsize=(min(7.0, 1.8 + 0.95 * len(cols)), 0.7 + 0.26 * len(rows)))
     masked = np.ma.masked_invalid(data)
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("#eeeeee")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#eeeeee")
     ax.imshow(masked, cmap=cmap, vmin=0, vmax=100, aspect="auto")
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
