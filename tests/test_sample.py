@@ -62,20 +62,18 @@ def _clean_survey(fw: Framework, survey: pd.DataFrame, known: set[str]) -> pd.Da
 
 
 def _survey_attainment(fw, ind, rows: pd.DataFrame) -> float:
-    scales = [fw.scales[it.scale] for it in ind.items]
-    cols = []
-    for it, sc in zip(ind.items, scales, strict=True):
+    raw, unit = [], []  # raw answers (reversed) and the same on 0..1 of each item's own scale
+    for it in ind.items:
+        sc = fw.scales[it.scale]
         x = rows[it.id].astype(float)
-        cols.append(sc.low + sc.high - x if it.reverse else x)
-    m = pd.concat(cols, axis=1)
-    ok = m.notna().sum(axis=1) >= ind.valid_items_needed()
-    mean = m[ok].mean(axis=1)
-    low, high = scales[0].low, scales[0].high
-    y = (
-        (mean - low) / (high - low)
-        if ind.rule.type == "scale_mean"
-        else (mean >= ind.rule.cut) * 1.0
-    )
+        x = sc.low + sc.high - x if it.reverse else x
+        raw.append(x)
+        unit.append((x - sc.low) / (sc.high - sc.low))
+    ok = pd.concat(raw, axis=1).notna().sum(axis=1) >= ind.valid_items_needed()
+    if ind.rule.type == "scale_mean":  # children and parents may use different scales
+        y = pd.concat(unit, axis=1)[ok].mean(axis=1)
+    else:
+        y = (pd.concat(raw, axis=1)[ok].mean(axis=1) >= ind.rule.cut) * 1.0
     w = rows.loc[ok, "weight"].astype(float)
     groups = rows.loc[ok, "respondent"]
     total, weights = 0.0, 0.0
@@ -248,17 +246,16 @@ def test_answers_follow_latent_quality(full):
 
 
 def test_reverse_items_are_answered_reversed(full):
-    full_sample = sample.build(full, seed=11, broken=False)
-    survey = full_sample.survey[full_sample.survey["wave"] == 1]
-    quality = pd.Series({c.id: c.quality for c in full_sample.communities})
+    survey = sample.build(full, seed=11, broken=False).survey
+    survey = survey[survey["wave"] == 1]
 
-    def corr(item):
-        x = pd.to_numeric(survey[item], errors="coerce")
-        m = x.where(x <= 5).groupby(survey["community_id"]).mean()
-        return np.corrcoef(quality[m.index], m)[0, 1]
+    def means(item):
+        x = survey[item].astype(float)
+        return x.where(x <= 5).groupby(survey["community_id"]).mean()
 
-    assert corr("c_voice_1") > 0.7
-    assert corr("c_voice_2") < -0.7  # "nobody cares what I think": low where quality is high
+    # c_voice_2 ("nobody cares what I think") measures the same indicator turned round
+    assert np.corrcoef(means("c_voice_1"), means("c_voice_2"))[0, 1] < -0.8
+    assert np.corrcoef(means("c_voice_1"), means("c_voice_3"))[0, 1] > 0.8
 
 
 def test_second_wave_improves_mildly(full, full_sample):
@@ -437,3 +434,38 @@ def test_command_line_refuses_a_missing_framework(tmp_path, capsys):
     code = sample.main(["--out", str(tmp_path), "--framework", str(tmp_path / "nope.yaml")])
     assert code == 2
     assert "nope.yaml" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- with the reader and engine
+
+
+def test_reader_finds_exactly_the_planted_problems():
+    data = pytest.importorskip("cfeval.data")
+    fw = _shipped("chengdu")
+    for ext in ("csv", "xlsx"):
+        ds = data.load_data(
+            fw,
+            survey=SAMPLE_DATA / "chengdu" / f"survey.{ext}",
+            audit=SAMPLE_DATA / "chengdu" / f"audit.{ext}",
+        )
+        found = ds.report.to_frame()
+        found = found[found["severity"].isin(["error", "warning"])]
+        assert sorted(found["code"]) == sorted(sample.BROKEN_CODES)
+        planted = {p["code"]: p["row"] for p in sample.build(fw).injected if p["file"] == "survey"}
+        assert dict(zip(found["code"], found["row"], strict=True)) == planted
+
+
+def test_engine_grades_chengdu_sample_across_all_grades_with_one_veto():
+    pytest.importorskip("cfeval.data")
+    engine = pytest.importorskip("cfeval.engine")
+    fw = _shipped("chengdu")
+    result = engine.score(
+        fw,
+        survey=SAMPLE_DATA / "chengdu" / "survey.csv",
+        audit=SAMPLE_DATA / "chengdu" / "audit.csv",
+    )
+    c = result.communities
+    chengdu = c[c["community_id"].str.startswith("CD-")]
+    assert set(chengdu["grade"]) == {g.id for g in fw.scoring.grades}
+    assert c["vetoed"].sum() == 1
+    assert c.loc[c["vetoed"], "grade_before_veto"].iloc[0] != c.loc[c["vetoed"], "grade"].iloc[0]

@@ -131,7 +131,7 @@ class Sample:
 def communities(seed: int = DEFAULT_SEED) -> list[Community]:
     """The 24 fictional communities (12 per city) with their latent quality.
 
-    Qualities are evenly spread from 0.42 to 0.88 within each city (plus jitter) and
+    Qualities are evenly spread from 0.47 to 0.90 within each city (plus jitter) and
     shuffled, so every grade band is populated; four communities per city have a wave 2.
     """
     import numpy as np
@@ -140,7 +140,7 @@ def communities(seed: int = DEFAULT_SEED) -> list[Community]:
     out = []
     for code, city, districts, names in _CITIES:
         n = len(names)
-        quality = np.clip(np.linspace(0.42, 0.88, n) + rng.normal(0, 0.02, n), 0.05, 0.99)
+        quality = np.clip(np.linspace(0.47, 0.90, n) + rng.normal(0, 0.02, n), 0.05, 0.99)
         quality = quality[rng.permutation(n)]
         second = rng.choice(n, size=4, replace=False)
         improvement = rng.uniform(0.03, 0.08, n)
@@ -617,6 +617,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are files to share
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -683,7 +684,7 @@ def _readme(sections, seed: int) -> str:
         "indicators and their rules) and draws, with `numpy.random.default_rng` and a fixed seed:",
         "",
         "- 24 communities, 12 in 成都 and 12 in 杭州, three per district, each with a latent",
-        "  quality between about 0.42 and 0.88 (evenly spread, then shuffled) so that every",
+        "  quality between about 0.47 and 0.90 (evenly spread, then shuffled) so that every",
         "  grade occurs; 4 communities per city also have a second wave (`wave` 2) with a",
         "  mild improvement (+0.03 to +0.08).",
         "- every indicator of a community deviates from that quality by a lasting normal",
