@@ -246,7 +246,8 @@ def _text_headers(framework: Framework, headers: list[str], kind: str, mapping) 
     return {h for t, h in found.items() if t not in numeric} | set(unknown) | {h for h, _ in dups}
 
 
-def _open(framework, source, kind, label, sheet, mapping, report) -> Table | None:
+def _open(framework, source, kind, label, sheet, mapping, report) -> tuple[Table, bool]:
+    """The file as read, and whether it has data rows (an empty file is one issue)."""
     headers = peek_headers(source)
     text_headers = _text_headers(framework, headers, kind, mapping) if headers else set()
     table = read_table(source, label, sheet, text_headers)
@@ -274,13 +275,13 @@ def _open(framework, source, kind, label, sheet, mapping, report) -> Table | Non
             "empty-file",
             "the file is empty; export it again with a header row and data rows",
         )
-        return None
+        return table, False
     if len(table.frame) == 0:
         report.add(
             table.label, None, None, None, "no-data-rows", "the file has a header but no data rows"
         )
-        return None
-    return table
+        return table, False
+    return table, True
 
 
 def _resolve(framework, table: Table, kind: str, mapping, report) -> dict[str, int]:
@@ -848,26 +849,24 @@ def _label(source, kind: str, i: int) -> str:
     return f"<{kind} frame {i + 1}>" if isinstance(source, pd.DataFrame) else str(source)
 
 
-def _parts(framework, sources, kind, mapping, sheet, report) -> list[_Part]:
+def _parts(framework, sources, kind, mapping, sheet, report) -> tuple[list[_Part], list[Table]]:
     build = _survey_part if kind == "survey" else _audit_part
-    parts = []
+    parts, tables = [], []
     for i, source in enumerate(sources):
         sub = DataReport()
-        table = _open(framework, source, kind, _label(source, kind, i), sheet, mapping, sub)
-        if table is not None:
+        table, usable = _open(framework, source, kind, _label(source, kind, i), sheet, mapping, sub)
+        tables.append(table)
+        if usable:
             parts.append(build(framework, table, mapping, sub))
-        else:
-            report.files.append(_file_info(kind, sub, source, i, None, Counter()))
         report.extend(sub)
-    return parts
+    return parts, tables
 
 
-def _file_info(kind, report, source, i, part, kept) -> FileInfo:
-    if part is None:
-        label = _label(source, kind, i)
-        return FileInfo(label, kind, "", None, None, 0, 0)
-    t = part.table
-    return FileInfo(t.label, kind, t.sha256, t.encoding, t.sheet, len(t.frame), kept[t.label])
+def _file_info(kind: str, table: Table, kept: Counter) -> FileInfo:
+    return FileInfo(
+        table.label, kind, table.sha256, table.encoding, table.sheet, len(table.frame),
+        kept[table.label],
+    )  # fmt: skip
 
 
 def load_data(
@@ -885,8 +884,8 @@ def load_data(
     framework = _as_framework(framework)
     mapping = load_mapping(mapping)
     report = DataReport()
-    s_parts = _parts(framework, _sources(survey), "survey", mapping, sheet, report)
-    a_parts = _parts(framework, _sources(audit), "audit", mapping, sheet, report)
+    s_parts, s_tables = _parts(framework, _sources(survey), "survey", mapping, sheet, report)
+    a_parts, a_tables = _parts(framework, _sources(audit), "audit", mapping, sheet, report)
     known = None
     if a_parts:
         # Known communities come from the audit as deduplicated; its issues are reported
@@ -904,8 +903,8 @@ def load_data(
         if a_parts
         else (_empty_audit(framework), Counter())
     )
-    report.files.extend(_file_info("survey", report, None, 0, p, s_kept) for p in s_parts)
-    report.files.extend(_file_info("audit", report, None, 0, p, a_kept) for p in a_parts)
+    report.files.extend(_file_info("survey", t, s_kept) for t in s_tables)
+    report.files.extend(_file_info("audit", t, a_kept) for t in a_tables)
     report._sort()
     return Dataset(framework, survey_df, audit_df, report, list(report.files))
 

@@ -66,7 +66,16 @@ SKIP_MARKERS = frozenset({"(跳过)", "(空)", "跳过", "(skipped)", "(empty)"}
 SURVEY_STANDARD: dict[str, tuple[str, ...]] = {
     "community_id": ("community_id", "community", "社区编号", "社区", "社区id", "社区代码"),
     "wave": ("wave", "轮次", "批次"),
-    "respondent": ("respondent", "group", "对象", "身份", "填写人身份", "调查对象"),
+    "respondent": (
+        "respondent",
+        "group",
+        "对象",
+        "身份",
+        "调查对象",
+        "填写人身份",
+        "您的身份",
+        "你的身份",
+    ),
     "weight": ("weight", "权重"),
     "respondent_id": ("respondent_id", "id", "编号", "问卷编号", "序号"),
     "city": ("city", "城市"),
