@@ -300,6 +300,7 @@ EXPECTED = [
         "dimensions.0.dimensions.0.indicators.0.min_valid_items",
         "`min_valid_items` belongs to survey indicators, not audit ones",
     ),
+    ("unclosed_bracket", 118, "", "the bracket opened here is not closed: check for a missing `]`"),
     ("unclosed_quote", 3, "", "this quoted text runs on over the next lines: its closing"),
     (
         "unknown_field",

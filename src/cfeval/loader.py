@@ -87,14 +87,8 @@ def load_framework(id_or_path: str | Path) -> Framework:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        problem = Problem(
-            str(id_or_path),
-            None,
-            None,
-            "",
-            f"not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8",
-        )
-        raise FrameworkError([problem], str(id_or_path)) from None
+        message = f"not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8"
+        raise _single(str(id_or_path), message) from None
     # Problems name the file as the user gave it, or the real file for a shipped id.
     source = str(id_or_path) if Path(id_or_path) == path else str(path)
     fw = _parse(text, source)
@@ -189,48 +183,33 @@ class _Located:
     problems: list[tuple[Loc, tuple[int, int], str]] = field(default_factory=list)
 
 
+def _single(source: str, message: str, mark: yaml.Mark | None = None) -> FrameworkError:
+    """A refusal with one problem (empty file, not a mapping, YAML syntax)."""
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    return FrameworkError([Problem(source, line, col, "", message)], source)
+
+
 def _compose(text: str, source: str) -> _Located:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise FrameworkError(
-                [
-                    Problem(
-                        source,
-                        None,
-                        None,
-                        "",
-                        "the file is empty; a framework is a YAML mapping starting with `id:`",
-                    )
-                ],
-                source,
+            raise _single(
+                source, "the file is empty; a framework is a YAML mapping starting with `id:`"
             )
         located = _Located(None)
         located.data = _construct(loader, node, (), located)
     except yaml.MarkedYAMLError as err:
         raise FrameworkError([_syntax_problem(err, source, text)], source) from None
     except yaml.YAMLError as err:  # errors without a position (rare: reader errors)
-        raise FrameworkError(
-            [Problem(source, None, None, "", f"not valid YAML: {err}")], source
-        ) from None
+        raise _single(source, f"not valid YAML: {err}") from None
     finally:
         loader.dispose()
     if not isinstance(located.data, dict):
-        kind = type(located.data).__name__ if located.data is not None else "nothing"
-        line, col = _mark(node.start_mark)
-        raise FrameworkError(
-            [
-                Problem(
-                    source,
-                    line + 1,
-                    col + 1,
-                    "",
-                    f"a framework is a mapping of `key: value` lines, but the file holds a {kind}",
-                )
-            ],
-            source,
-        )
+        kinds = {str: "text", int: "number", float: "number", bool: "true/false", list: "list"}
+        kind = kinds.get(type(located.data), type(located.data).__name__)
+        message = f"a framework is a mapping of `key: value` lines, but the file holds a {kind}"
+        raise _single(source, message, node.start_mark)
     return located
 
 
@@ -333,6 +312,10 @@ def _syntax_problem(err: yaml.MarkedYAMLError, source: str, text: str) -> Proble
     elif "quoted scalar" in context:
         mark = err.context_mark or mark
         message = f"the quoted text that starts here is broken ({problem}); check its closing quote"
+    elif "flow sequence" in context or "flow mapping" in context:
+        mark = err.context_mark or mark
+        closer = "]" if "sequence" in context else "}"
+        message = f"the bracket opened here is not closed: check for a missing `{closer}` or comma"
     elif "mapping values are not allowed" in problem:
         message = "a `key: value` where none is allowed; check the indentation of this line (or quote a value that contains ': ')"
     elif "did not find expected key" in problem or "expected <block end>" in problem:
