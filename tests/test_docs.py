@@ -215,3 +215,10 @@ def test_chinese_reference_of_each_shipped_framework(fid, path):
     first = fw.dimensions[0]
     assert f"### 1. {first.label['zh']} ({first.label['en']})" in md
     assert "## 维度与指标" in md and "## 审核字段" in md
+
+
+def test_a_language_the_framework_lacks_is_refused(full_framework):
+    from cfeval.errors import UsageError
+
+    with pytest.raises(UsageError, match="has no 'fr' texts; its languages: zh, en"):
+        framework_markdown(full_framework, lang="fr")

@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cfeval.errors import UsageError
 from cfeval.framework import (
     BonusItem,
     Dimension,
@@ -556,6 +557,10 @@ def framework_markdown(fw: Framework, lang: str = "en") -> str:
     >>> md.splitlines()[0]  # doctest: +SKIP
     '# Chengdu child-friendly community assessment (illustrative framework)'
     """
+    if lang not in fw.languages:
+        raise UsageError(
+            f"framework {fw.id!r} has no {lang!r} texts; its languages: {', '.join(fw.languages)}"
+        )
     return _Doc(fw, lang).render()
 
 
