@@ -630,3 +630,16 @@ def test_every_location_points_at_the_line_of_its_key(path):
             col,
             lines[line],
         )
+
+
+def test_schema_describes_the_keys_editors_show_on_hover():
+    schema = framework_schema()
+    for name in ("Indicator", "Scoring", "Dimension"):
+        props = schema["$defs"][name]["properties"]
+        undocumented = [
+            key
+            for key, prop in props.items()
+            if key not in ("label", "description") and not prop.get("description")
+        ]
+        assert undocumented == [], name
+    assert "quote it" in schema["properties"]["version"]["description"]

@@ -58,7 +58,10 @@ Label = dict[str, str]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
+    # Attribute docstrings become descriptions in the JSON Schema (editor hover text).
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, validate_default=True, use_attribute_docstrings=True
+    )
 
 
 # --------------------------------------------------------------------------- scales
@@ -72,8 +75,13 @@ class Scale(_Model):
     """
 
     values: list[int] = Field(min_length=2)
+    """The numeric answer codes, e.g. [1, 2, 3, 4, 5]; the lowest is worst."""
+
     labels: dict[int, Label] = Field(default_factory=dict)
+    """Text of each value and missing code, per language (used to map option text back to codes)."""
+
     missing_codes: list[int] = Field(default_factory=list)
+    """Codes meaning 'no answer' (e.g. 9 = don't know): treated as missing, not as a value."""
 
     @property
     def low(self) -> int:
@@ -88,7 +96,11 @@ class Respondent(_Model):
     """A group of people who answer surveys (children, parents, staff)."""
 
     label: Label
+    """Name of the group, per language."""
+
     min_n: int = Field(default=10, ge=1)
+    """Respondents needed per community; below this the group's results are flagged."""
+
     description: Label | None = None
 
 
@@ -105,11 +117,21 @@ class AuditField(_Model):
     """
 
     type: Literal["boolean", "number", "category"]
+    """boolean (yes/no), number (within min..max) or category (one of categories)."""
+
     label: Label
     unit: Label | None = None
+    """Unit shown next to numbers, per language (e.g. m², %)."""
+
     min: float | None = None
+    """Lowest valid value of a number field."""
+
     max: float | None = None
+    """Highest valid value of a number field."""
+
     categories: list[Category] | None = None
+    """The allowed values of a category field, with their labels."""
+
     help: Label | None = None
 
     @model_validator(mode="after")
@@ -139,6 +161,7 @@ class ShareFavourableRule(_Model):
 
     type: Literal["share_favourable"]
     cut: float
+    """A respondent is favourable when their mean answer (after reversal) is at least this."""
 
 
 class YesNoRule(_Model):
@@ -152,11 +175,15 @@ class LevelsRule(_Model):
 
     type: Literal["levels"]
     levels: dict[str, Annotated[float, Field(ge=0, le=1)]]
+    """Attainment (0..1) of each category value of the field."""
 
 
 class Band(_Model):
     min: float
+    """The band applies from this value up."""
+
     attainment: float = Field(ge=0, le=1)
+    """Attainment (0..1) within this band."""
 
 
 class BandsRule(_Model):
@@ -164,6 +191,7 @@ class BandsRule(_Model):
 
     type: Literal["bands"]
     bands: list[Band] = Field(min_length=1)
+    """Bands in ascending order of min."""
 
 
 class GoalpostsRule(_Model):
@@ -171,7 +199,11 @@ class GoalpostsRule(_Model):
 
     type: Literal["goalposts"]
     low: float
+    """Value that gives attainment 0 (1 when lower_is_better)."""
+
     high: float
+    """Value that gives attainment 1 (0 when lower_is_better)."""
+
     direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
 
 
@@ -180,6 +212,7 @@ class TargetRule(_Model):
 
     type: Literal["target"]
     target: float = Field(gt=0)
+    """Value that gives full attainment; value / target, capped at 1."""
 
 
 Rule = Annotated[
@@ -226,9 +259,16 @@ class Item(_Model):
     """One survey question."""
 
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    """Column name of this question in survey data; unique in the framework."""
+
     text: Label
+    """The question as asked, per language."""
+
     scale: str
+    """Key of the answer scale under `scales`."""
+
     reverse: bool = False
+    """True for negatively worded questions: answers are reversed before scoring."""
 
 
 Method = Literal["document_review", "field_inspection", "survey", "interview", "records"]
@@ -239,22 +279,47 @@ class Indicator(_Model):
     """A leaf of the tree: one thing that is measured and scored."""
 
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    """Stable id (letters, digits, underscores); unique in the framework."""
+
     label: Label
     description: Label | None = None
     points: float | None = Field(default=None, gt=0)
+    """Maximum points (points mode)."""
+
     weight: float | None = None
+    """Relative weight among its siblings (index mode; default 1)."""
+
     method: Method
+    """How the evidence is collected."""
+
     source: SourceKind
+    """Where the evidence comes from: survey answers, the audit checklist, or records."""
+
     # survey indicators
     respondents: list[str] | None = None
+    """Survey indicators: the respondent groups asked (keys of `respondents`)."""
+
     group_weights: dict[str, float] | None = None
+    """Survey indicators: weight of each group when combining them (default equal)."""
+
     items: list[Item] | None = None
+    """Survey indicators: the questions."""
+
     min_valid_items: int | None = Field(default=None, ge=1)
+    """Survey indicators: answers a respondent needs to count (default half the items)."""
+
     # audit / records indicators
     field: str | None = None
+    """Audit/records indicators: key of the field under `fields`."""
+
     rule: Rule
+    """How the evidence becomes an attainment in 0..1; `type` says which rule."""
+
     evidence: Label | None = None
+    """What the assessor looks at, per language."""
+
     recommendation: Label
+    """What to do when this indicator scores low, per language."""
 
     def valid_items_needed(self) -> int:
         """How many valid answers a respondent needs; default: half the items, rounded up."""
@@ -266,12 +331,21 @@ class Dimension(_Model):
     """An inner node: holds sub-dimensions and/or indicators."""
 
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    """Stable id (letters, digits, underscores); unique in the framework."""
+
     label: Label
     description: Label | None = None
     points: float | None = Field(default=None, gt=0)
+    """Maximum points (points mode): the sum of its children's points."""
+
     weight: float | None = None
+    """Relative weight among its siblings (index mode; default 1)."""
+
     dimensions: list[Dimension] = Field(default_factory=list)
+    """Sub-dimensions."""
+
     indicators: list[Indicator] = Field(default_factory=list)
+    """Indicators directly under this dimension."""
 
     @property
     def children(self) -> list[Dimension | Indicator]:
@@ -281,6 +355,8 @@ class Dimension(_Model):
 class Grade(_Model):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     min: float
+    """Lowest total score (0..100) with this grade; grades are listed highest first."""
+
     label: Label
 
 
@@ -288,11 +364,22 @@ class Scoring(_Model):
     """How attainments become a total, what missing data does, and the grade cut-offs."""
 
     method: Literal["points", "index"]
+    """points: awarded points add up to `total`; index: weighted means of attainments, 0..100."""
+
     total: float | None = Field(default=None, gt=0)
+    """Points mode: the maximum total (usually 100)."""
+
     missing: Literal["renormalize", "zero", "fail"] = "renormalize"
+    """An indicator without data: renormalize (score the rest), zero (counts as 0) or fail."""
+
     grades: list[Grade] = Field(min_length=1)
+    """Grade cut-offs, highest first; the lowest must start at 0."""
+
     bonus_cap: float = Field(default=0, ge=0)
+    """Maximum bonus points added to the total."""
+
     ci_level: float = Field(default=0.95, gt=0, lt=1)
+    """Confidence level of the intervals."""
 
 
 class BonusItem(_Model):
@@ -301,8 +388,12 @@ class BonusItem(_Model):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     label: Label
     points: float = Field(gt=0)
+    """Maximum bonus points of this item."""
+
     method: Method = "document_review"
     field: str
+    """Key of the field under `fields`."""
+
     rule: Rule
     evidence: Label | None = None
 
@@ -313,8 +404,14 @@ class VetoItem(_Model):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     label: Label
     field: str
+    """Key of a boolean field under `fields`."""
+
     when: bool = True
+    """The field value that triggers the veto."""
+
     max_grade: str | None = None
+    """Highest grade a vetoed community can get (default: the lowest grade)."""
+
     method: Method = "document_review"
     evidence: Label | None = None
 
@@ -336,18 +433,37 @@ class Framework(_Model):
     """A whole evaluation framework file."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    """Stable id used on the command line (lowercase letters, digits, hyphens)."""
+
     version: str
+    """Version of this framework, as text (quote it: "2024.1")."""
+
     title: Label
     description: Label | None = None
     languages: list[str] = Field(default_factory=lambda: ["zh", "en"], min_length=1)
+    """Languages every label must have."""
+
     provenance: Provenance
+    """What the framework is based on and what in it is official or illustrative."""
+
     scoring: Scoring
     respondents: dict[str, Respondent] = Field(default_factory=dict)
+    """Groups who answer surveys, by key."""
+
     scales: dict[str, Scale] = Field(default_factory=dict)
+    """Answer scales of survey items, by key."""
+
     fields: dict[str, AuditField] = Field(default_factory=dict)
+    """Columns of the audit checklist, by key."""
+
     dimensions: list[Dimension] = Field(min_length=1)
+    """The tree of dimensions and indicators."""
+
     bonus: list[BonusItem] = Field(default_factory=list)
+    """Extra points, capped at scoring.bonus_cap."""
+
     veto: list[VetoItem] = Field(default_factory=list)
+    """Conditions that cap the grade."""
 
     # Set by the loader: where the framework came from and the sha256 of its bytes.
     _source_path: str | None = PrivateAttr(default=None)
