@@ -11,6 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cfeval._paths
 from cfeval.errors import FrameworkError, UsageError
@@ -643,3 +645,49 @@ def test_schema_describes_the_keys_editors_show_on_hover():
         ]
         assert undocumented == [], name
     assert "quote it" in schema["properties"]["version"]["description"]
+
+
+FULL_LINES = (FIXTURES / "full.yaml").read_text(encoding="utf-8").splitlines()
+_EDITS = {
+    "delete": lambda lines, i, j: lines[:i] + lines[i + 1 :],
+    "repeat": lambda lines, i, j: lines[: i + 1] + lines[i:],
+    "tab": lambda lines, i, j: [*lines[:i], "\t" + lines[i], *lines[i + 1 :]],
+    "insert": lambda lines, i, j: [
+        *lines[:i],
+        lines[i][:j] + ": ]'\"" + lines[i][j:],
+        *lines[i + 1 :],
+    ],
+    "indent": lambda lines, i, j: [*lines[:i], " " * (j % 5) + lines[i], *lines[i + 1 :]],
+    "truncate": lambda lines, i, j: [*lines[:i], lines[i][:j]],
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    edit=st.sampled_from(sorted(_EDITS)),
+    i=st.integers(min_value=0, max_value=len(FULL_LINES) - 1),
+    j=st.integers(min_value=0, max_value=60),
+)
+def test_any_edit_gives_a_framework_or_located_problems(edit, i, j):
+    """A user's mistake never ends in a traceback: every problem has a line in the file."""
+    lines = _EDITS[edit](FULL_LINES, i, j)
+    text = "\n".join(lines) + "\n"
+    try:
+        parse_framework(text, "edited.yaml")
+    except FrameworkError as err:
+        assert err.problems
+        for p in err.problems:
+            assert p.file == "edited.yaml"
+            assert p.message
+            if p.line is not None:
+                assert 1 <= p.line <= len(lines) + 1, (p, edit, i, j)
+
+
+@pytest.mark.parametrize("path", VALID + SHIPPED, ids=lambda p: p.stem)
+def test_fast_and_pure_python_yaml_parsers_agree(path):
+    from cfeval.loader import _FAST_LOADER, _compose
+
+    text = path.read_text(encoding="utf-8")
+    fast, pure = _compose(text, "x", _FAST_LOADER), _compose(text, "x", yaml.SafeLoader)
+    assert fast.data == pure.data
+    assert fast.marks == pure.marks
