@@ -469,3 +469,35 @@ def test_engine_grades_chengdu_sample_across_all_grades_with_one_veto():
     assert set(chengdu["grade"]) == {g.id for g in fw.scoring.grades}
     assert c["vetoed"].sum() == 1
     assert c.loc[c["vetoed"], "grade_before_veto"].iloc[0] != c.loc[c["vetoed"], "grade"].iloc[0]
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+def test_each_group_gets_its_own_items_by_id_prefix(full):
+    voice = full.node("voice_heard")
+    # every item is c_: children own them; parents own none and so are asked all of them
+    assert [it.id for it in sample.items_for(voice, "child")] == [
+        "c_voice_1",
+        "c_voice_2",
+        "c_voice_3",
+    ]
+    assert [it.id for it in sample.items_for(voice, "parent")] == [
+        "c_voice_1",
+        "c_voice_2",
+        "c_voice_3",
+    ]
+    assert sample.items_for(full.node("feel_safe"), "parent") == []
+    assert sample.items_for(full.node("children_council"), "child") == []
+
+
+def test_shipped_questionnaires_split_by_group():
+    fw = _shipped("chengdu")
+    for group, prefix in (("child", "c_"), ("parent", "p_"), ("staff", "s_")):
+        if group in fw.respondents:
+            ids = [it.id for _, it in sample.questionnaire(fw, group)]
+            assert ids and all(i.startswith(prefix) for i in ids)
+    survey = sample.generate(fw, broken=False)[0]
+    children = survey[survey["respondent"] == "child"]
+    parent_items = [it.id for _, it in sample.questionnaire(fw, "parent")]
+    assert children[parent_items].isna().all().all()

@@ -226,12 +226,7 @@ def _survey(fw, comms, att, rng) -> pd.DataFrame:
     items = fw.items()
     col = {it.id: j for j, it in enumerate(items)}
     item_offset = rng.normal(0, 0.05, len(items))
-    asked = {
-        g: [
-            (ind, it) for ind in fw.indicators() if g in (ind.respondents or []) for it in ind.items
-        ]
-        for g in fw.respondents
-    }
+    asked = {g: questionnaire(fw, g) for g in fw.respondents}
     blocks = []
     for c in comms:
         for w in c.waves:
@@ -281,6 +276,37 @@ def _survey(fw, comms, att, rng) -> pd.DataFrame:
     for it in items:
         survey[it.id] = survey[it.id].round().astype("Int64")
     return survey
+
+
+def items_for(indicator, group: str) -> list:
+    """The items of a survey indicator that respondents of ``group`` are asked.
+
+    The format lists an indicator's items without saying which questionnaire each is on;
+    the shipped frameworks prefix item ids with the group's initial (``c_`` children,
+    ``p_`` parents, ``s_`` staff). An item whose prefix names exactly one of the
+    indicator's groups belongs to that group; other items are asked of every group; a
+    group that owns no item is asked all of them.
+    """
+    groups = indicator.respondents or []
+    if group not in groups:
+        return []
+    by_initial: dict[str, list[str]] = {}
+    for g in groups:
+        by_initial.setdefault(g[:1].lower(), []).append(g)
+
+    def owner(item) -> str | None:
+        head, sep, _ = item.id.partition("_")
+        owners = by_initial.get(head.lower(), []) if sep and len(head) == 1 else []
+        return owners[0] if len(owners) == 1 else None
+
+    items = indicator.items or []
+    own = [it for it in items if owner(it) == group]
+    return [it for it in items if owner(it) in (group, None)] if own else list(items)
+
+
+def questionnaire(framework: Framework, group: str) -> list[tuple[Any, Any]]:
+    """``(indicator, item)`` pairs ``group`` answers, in framework order (see :func:`items_for`)."""
+    return [(ind, it) for ind in framework.indicators() for it in items_for(ind, group)]
 
 
 def _poststrat_weights(age, female, amin: int, amax: int):
@@ -415,17 +441,7 @@ def _break(fw: Framework, sample: Sample) -> None:
         return int(mask.idxmax())
 
     # the first item each group answers: the broken cells go where a real answer was
-    asked = [
-        (g, it)
-        for g in fw.respondents
-        for it in [
-            next(
-                (it for ind in fw.indicators() if g in (ind.respondents or []) for it in ind.items),
-                None,
-            )
-        ]
-        if it is not None
-    ]
+    asked = [(g, q[0][1]) for g in fw.respondents if (q := questionnaire(fw, g))]
     (g0, it0), (g1, it1) = asked[0], asked[-1]
     for col in dict.fromkeys((it0.id, it1.id)):  # only these two lose their integer dtype
         s[col] = s[col].astype(object)
@@ -512,9 +528,7 @@ def wjx_text_export(framework: Framework, sample: Sample, n_communities: int = 3
     import pandas as pd
 
     group = "child" if "child" in framework.respondents else next(iter(framework.respondents))
-    items = [
-        it for ind in framework.indicators() if group in (ind.respondents or []) for it in ind.items
-    ]
+    items = [it for _, it in questionnaire(framework, group)]
     ids = [c.id for c in sample.communities if c.id.startswith("CD-")][5 : 5 + n_communities]
     s = sample.survey
     rows = s[s["community_id"].isin(ids) & (s["wave"] == 1) & (s["respondent"] == group)]
@@ -691,7 +705,9 @@ def _readme(sections, seed: int) -> str:
         "  amount (sd 0.12), giving each community strengths and weaknesses;",
         "- survey answers: attainment + respondent effect (sd 0.12) + answer noise (sd 0.16),",
         "  rounded to the nearest scale step (ordered-probit-like); reverse-worded items are",
-        "  answered reversed; children answer a little more kindly than parents. Per community",
+        "  answered reversed; children answer a little more kindly than parents. Each group",
+        "  answers its own questionnaire: items whose id starts with the group's initial",
+        "  (`c_`, `p_`, `s_`) plus unprefixed ones (see `cfeval.sample.items_for`). Per community",
         "  and wave 32-58 children, 21-39 parents and 3-6 staff (groups the framework declares).",
         "- imperfections: about 2% skipped answers (blank), 5% of respondents who break off",
         "  and skip half, about 3% \"don't know\" (the scale's missing code), post-stratification",
