@@ -317,6 +317,12 @@ EXPECTED = [
         "unknown key `pointz`; did you mean `points`?",
     ),
     (
+        "unknown_key_far",
+        61,
+        "dimensions.0.dimensions.0.indicators.0.colour",
+        "unknown key `colour`; valid keys: id, label, description, points, weight, method,",
+    ),
+    (
         "unknown_max_grade",
         135,
         "veto.0.max_grade",
