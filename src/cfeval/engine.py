@@ -164,7 +164,12 @@ class _Engine:
             [np.asarray(cu)[uniq // max(len(wu), 1)], np.asarray(wu)[uniq % max(len(wu), 1)]]
         )
         self.row_unit = key.get_indexer(pair_idx)[inv].astype(np.int64)
-        gcode = pd.Index(self.groups).get_indexer(s["respondent"]).astype(np.int64)
+        rc, ru = pd.factorize(s["respondent"], sort=False)
+        gcode = (
+            pd.Index(self.groups).get_indexer(ru).astype(np.int64)[rc]
+            if len(s)
+            else rc.astype(np.int64)
+        )
         if (gcode < 0).any():
             bad = sorted(set(s.loc[gcode < 0, "respondent"].astype(str)))
             raise UsageError(f"survey has respondent groups the framework does not declare: {bad}")
@@ -257,18 +262,10 @@ class _Engine:
         fw, s = self.fw, self.survey
         items = ind.items or []
         scales = [fw.scales[it.scale] for it in items]
-        x = (
-            np.column_stack(
-                [
-                    s[it.id].to_numpy(dtype=np.float64)
-                    if it.id in s.columns
-                    else np.full(len(s), np.nan)
-                    for it in items
-                ]
-            )
-            if len(s)
-            else np.empty((0, len(items)))
-        )
+        # Fortran order: each item column is contiguous for the column-wise work below.
+        x = np.empty((len(s), len(items)), order="F")
+        for j, it in enumerate(items):
+            x[:, j] = s[it.id].to_numpy(dtype=np.float64) if it.id in s.columns else np.nan
         rescale_items(
             x,
             np.array([sc.low for sc in scales], dtype=np.float64),
@@ -279,25 +276,27 @@ class _Engine:
         del x
         asked = np.zeros(self.G, bool)
         asked[[self.groups.index(g) for g in ind.respondents or []]] = True
-        valid = ~np.isnan(y) & asked[self.row_group]
-        wv = np.where(valid, self.w, 0.0)
-        y0 = np.where(valid, y, 0.0)
-        del y
-        K, U, G = self.K, self.U, self.G
-        n = np.bincount(self.cell, weights=valid, minlength=K).reshape(U, G)
-        W = np.bincount(self.cell, weights=wv, minlength=K).reshape(U, G)
-        S = np.bincount(self.cell, weights=wv * y0, minlength=K).reshape(U, G)
-        W2 = np.bincount(self.cell, weights=wv * wv, minlength=K).reshape(U, G)
+        valid = ~np.isnan(y)
+        if not asked.all():
+            valid &= asked[self.row_group]
+        y[~valid] = 0.0  # y is ours: zero the unusable values in place
+        wv = self.w * valid
+        wy = wv * y
+        K, U, G, cell = self.K, self.U, self.G, self.cell
+        n = np.bincount(cell, weights=valid, minlength=K).reshape(U, G)
+        W = np.bincount(cell, weights=wv, minlength=K).reshape(U, G)
+        S = np.bincount(cell, weights=wy, minlength=K).reshape(U, G)
+        W2 = np.bincount(cell, weights=wv * wv, minlength=K).reshape(U, G)
+        del wy
         ybar = np.divide(S, W, out=np.full((U, G), np.nan), where=W > 0)
         # u = w (y - ȳ) / W, zero for rows without a valid value (wv is zero there).
-        Wr = W.ravel()[self.cell]
-        u = np.divide(
-            wv * (y0 - np.nan_to_num(ybar.ravel())[self.cell]),
-            Wr,
-            out=np.zeros(len(wv)),
-            where=Wr > 0,
-        )
-        var_g = _cell_variance(u * u, self.cell, n, K)
+        inv_w = np.divide(1.0, W, out=np.zeros((U, G)), where=W > 0).ravel()
+        u = y
+        u -= np.nan_to_num(ybar).ravel()[cell]
+        u *= wv
+        u *= inv_w[cell]
+        del wv, y
+        var_g = _cell_variance(u * u, cell, n, K)
 
         have = (n > 0) & asked
         suff = have & (n >= self.min_n)
@@ -312,9 +311,9 @@ class _Engine:
         avail = wsum > 0
         att[~avail] = np.nan
         insufficient = avail & ~any_suff
-        coef = a.ravel()[self.cell]
-        z = coef * u
-        mask = valid & (coef > 0)
+        z = u
+        z *= a.ravel()[cell]
+        mask = valid & used.ravel()[cell]
 
         neff = np.divide(W * W, W2, out=np.full((U, G), np.nan), where=W2 > 0)
         se_g = 100 * np.sqrt(var_g)
@@ -357,10 +356,14 @@ class _Engine:
         for k, bb in zip(kids, b, strict=True):
             if k.z is None:
                 continue
-            coef = bb[self.row_unit]
-            z = coef * k.z if z is None else z + coef * k.z
-            m = k.mask & (coef > 0)
-            mask = m if mask is None else mask | m
+            # A child's mask is already empty in units where it has no data (b = 0 there).
+            # One coefficient for every unit (the usual case) needs no per-row gather.
+            coef = bb[0] if (bb == bb[0]).all() else bb[self.row_unit]
+            if z is None:
+                z, mask = coef * k.z, k.mask.copy()
+            else:
+                z += coef * k.z
+                mask |= k.mask
         # Coefficients for potential gain: under `zero` a missing child still counts.
         gain_b = (
             b
@@ -712,57 +715,45 @@ def _notes(
 
 
 def _by_group(eng: _Engine) -> pd.DataFrame:
+    """One row per unit × survey indicator × asked group, already in output order."""
     import numpy as np
     import pandas as pd
 
     paths = {n.node_id: n.path for n in eng.nodes}
-    cid = eng.units["community_id"].to_numpy(dtype=object)
-    wave = eng.units["wave"].to_numpy(dtype=object)
-    parts = []
-    for row in eng.group_rows:
-        ind = row["ind"]
-        js = [eng.groups.index(g) for g in ind.respondents or []]
-        k = len(js)
-        sc = row["score"][:, js].ravel()
-        se = row["se"][:, js].ravel()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "community_id": np.repeat(cid, k),
-                    "wave": np.repeat(wave, k),
-                    "path": paths[ind.id],
-                    "node_id": ind.id,
-                    "respondent": np.tile(
-                        np.array([eng.groups[j] for j in js], dtype=object), eng.U
-                    ),
-                    "score": sc,
-                    "ci_low": np.clip(sc - eng.zq * se, 0, 100),
-                    "ci_high": np.clip(sc + eng.zq * se, 0, 100),
-                    "n": row["n"][:, js].ravel(),
-                    "n_eff": row["n_eff"][:, js].ravel(),
-                    "status": row["status"][:, js].ravel().astype(object),
-                    "used": row["used"][:, js].ravel(),
-                }
-            )
+    # Blocks of shape (units, groups asked) side by side: ravel() then gives unit-major
+    # rows, indicators in framework order (group_rows is filled bottom-up, so reverse).
+    rows = list(reversed(eng.group_rows))
+    sel = [[eng.groups.index(g) for g in r["ind"].respondents or []] for r in rows]
+
+    def block(key):
+        if not rows:
+            return np.empty(0)
+        return np.concatenate(
+            [r[key][:, js] for r, js in zip(rows, sel, strict=True)], axis=1
+        ).ravel()
+
+    def labels(values_per_row):
+        per = np.array(
+            [v for r, js in zip(rows, sel, strict=True) for v in values_per_row(r, js)],
+            dtype=object,
         )
-    cols = [
-        "community_id",
-        "wave",
-        "path",
-        "node_id",
-        "respondent",
-        "score",
-        "ci_low",
-        "ci_high",
-        "n",
-        "n_eff",
-        "status",
-        "used",
-    ]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    order = {n.node_id: i for i, n in enumerate(eng.nodes)}
-    out = pd.concat(parts, ignore_index=True)
-    out["_o"] = out["node_id"].map(order)
-    out = out.sort_values(["community_id", "wave", "_o", "respondent"], kind="stable")
-    return out.drop(columns="_o").reset_index(drop=True)
+        return np.tile(per, eng.U)
+
+    k = sum(len(js) for js in sel)
+    sc, se = block("score"), block("se")
+    return pd.DataFrame(
+        {
+            "community_id": np.repeat(eng.units["community_id"].to_numpy(dtype=object), k),
+            "wave": np.repeat(eng.units["wave"].to_numpy(dtype=object), k),
+            "path": labels(lambda r, js: [paths[r["ind"].id]] * len(js)),
+            "node_id": labels(lambda r, js: [r["ind"].id] * len(js)),
+            "respondent": labels(lambda r, js: [eng.groups[j] for j in js]),
+            "score": sc,
+            "ci_low": np.clip(sc - eng.zq * se, 0, 100),
+            "ci_high": np.clip(sc + eng.zq * se, 0, 100),
+            "n": block("n").astype(np.int64),
+            "n_eff": block("n_eff"),
+            "status": block("status").astype(object),
+            "used": block("used").astype(bool),
+        }
+    )

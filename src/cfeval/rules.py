@@ -42,14 +42,15 @@ def rescale_items(
 ) -> np.ndarray:
     """Reverse-code (``low + high - v``) and rescale item columns to 0..1, in place.
 
-    ``x`` is ``respondents × items``; ``low``, ``high`` and ``reverse`` hold one entry per
-    item. Reversal then rescaling is the same as ``(high - v) / (high - low)``.
+    ``x`` is ``respondents × items`` (Fortran order keeps each column contiguous);
+    ``low``, ``high`` and ``reverse`` hold one entry per item. Reversal then rescaling is
+    the same as ``(high - v) / (high - low)``.
     """
-    import numpy as np
-
-    span = (high - low).astype(np.float64)
-    x -= np.where(reverse, high, low)
-    x /= np.where(reverse, -span, span)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        span = float(high[j] - low[j])
+        col -= high[j] if reverse[j] else low[j]
+        col *= (-1.0 if reverse[j] else 1.0) / span
     return x
 
 
@@ -57,12 +58,18 @@ def respondent_mean(x: np.ndarray, needed: int) -> np.ndarray:
     """Each row's mean over its valid (non-NaN) entries; NaN with fewer than ``needed``."""
     import numpy as np
 
-    valid = ~np.isnan(x)
-    count = valid.sum(axis=1)
-    total = np.where(valid, x, 0.0).sum(axis=1)
-    out = np.full(x.shape[0], np.nan)
-    ok = count >= needed
-    np.divide(total, count, out=out, where=ok)
+    n = x.shape[0]
+    total = np.zeros(n)
+    count = np.zeros(n, dtype=np.int64)
+    # Column by column: an indicator has a handful of items and a million respondents, so
+    # whole-column ufuncs (no temporaries, ``where=``) beat a row-wise reduction.
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        ok = ~np.isnan(col)
+        count += ok
+        np.add(total, col, out=total, where=ok)
+    out = np.full(n, np.nan)
+    np.divide(total, count, out=out, where=count >= needed)
     return out
 
 
