@@ -10,9 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cfeval import sample
-from cfeval.framework import Framework
+from cfeval.framework import (
+    AuditField,
+    BandsRule,
+    Framework,
+    GoalpostsRule,
+    LevelsRule,
+    TargetRule,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "frameworks" / "full.yaml"
@@ -501,3 +510,60 @@ def test_shipped_questionnaires_split_by_group():
     children = survey[survey["respondent"] == "child"]
     parent_items = [it.id for _, it in sample.questionnaire(fw, "parent")]
     assert children[parent_items].isna().all().all()
+
+
+# --------------------------------------------------------------------------- laws
+
+
+_unit = st.floats(0, 1, allow_nan=False)
+
+
+@given(a=_unit, u=st.floats(0, 0.999))
+def test_audit_numbers_give_back_about_the_attainment_they_were_drawn_for(a, u):
+    """rule(value drawn for attainment a) ≈ a, up to rounding to whole numbers."""
+    area = AuditField(type="number", min=0, label={"zh": "面积", "en": "area"})
+    target = TargetRule(type="target", target=200)
+    assert abs(_field_attainment(target, sample._number(area, target, a, u)) - a) <= 1 / 200
+    pct = AuditField(type="number", min=0, max=100, label={"zh": "比例", "en": "share"})
+    for direction in ("higher_is_better", "lower_is_better"):
+        goal = GoalpostsRule(type="goalposts", low=20, high=80, direction=direction)
+        assert abs(_field_attainment(goal, sample._number(pct, goal, a, u)) - a) <= 1 / 60 + 1e-9
+
+
+@given(a=_unit, u=st.floats(0, 0.999))
+def test_audit_numbers_land_in_the_band_nearest_the_attainment(a, u):
+    field = AuditField(type="number", min=0, max=52, label={"zh": "次数", "en": "count"})
+    rule = BandsRule(
+        type="bands",
+        bands=[
+            {"min": 0, "attainment": 0},
+            {"min": 4, "attainment": 0.5},
+            {"min": 12, "attainment": 1},
+        ],
+    )
+    got = _field_attainment(rule, sample._number(field, rule, a, u))
+    assert abs(got - a) == min(abs(b.attainment - a) for b in rule.bands)
+
+
+@given(a=_unit)
+def test_audit_categories_are_the_level_nearest_the_attainment(a):
+    cats = [{"value": v, "label": {"zh": v, "en": v}} for v in ("none", "partial", "full")]
+    field = AuditField(type="category", categories=cats, label={"zh": "检查", "en": "check"})
+    rule = LevelsRule(type="levels", levels={"none": 0, "partial": 0.5, "full": 1})
+    got = rule.levels[sample._category(field, rule, a)]
+    assert abs(got - a) == min(abs(v - a) for v in rule.levels.values())
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_any_seed_gives_valid_clean_data(seed):
+    fw = _fixture()
+    survey, audit = sample.generate(fw, seed=seed, broken=False)
+    scale = fw.scales["agree5"]
+    allowed = set(scale.values) | set(scale.missing_codes)
+    for it in fw.items():
+        assert set(survey[it.id].dropna()) <= allowed
+    assert survey["weight"].between(0.5, 2).all()
+    counts = survey.groupby(["community_id", "wave", "respondent"]).size().unstack()
+    assert counts["child"].between(30, 60).all() and counts["parent"].between(20, 40).all()
+    assert set(survey["community_id"]) == set(audit["community_id"])
