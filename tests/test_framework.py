@@ -206,3 +206,16 @@ def test_cross_check_a_dimension_without_children(fw):
     messages = _messages(fw)
     assert messages[("dimensions", 2)] == "a dimension needs `dimensions` or `indicators`"
     assert messages[("dimensions",)] == "dimension points add up to 110, not the declared total 100"
+
+
+def test_band_below_a_field_with_only_a_minimum(fw):
+    from cfeval.framework import BandsRule
+
+    fw.node("play_space").rule = BandsRule(
+        type="bands", bands=[{"min": -5, "attainment": 0}, {"min": 100, "attainment": 1}]
+    )
+    assert _messages(fw) == {
+        ("dimensions", 1, "indicators", 0, "rule", "bands", 0, "min"): (
+            "band min -5 lies outside the field's range 0..inf"
+        )
+    }

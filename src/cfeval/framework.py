@@ -610,12 +610,14 @@ def _check_field_rule(fw: Framework, loc: Loc, field: str | None, rule, out: lis
         mins = [b.min for b in rule.bands]
         if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
             out.append(((*loc, "rule", "bands"), "bands must be in ascending order of `min`"))
+        low = -math.inf if spec.min is None else spec.min
+        high = math.inf if spec.max is None else spec.max
         for j, b in enumerate(rule.bands):
-            if spec.min is not None and spec.max is not None and not spec.min <= b.min <= spec.max:
+            if not low <= b.min <= high:
                 out.append(
                     (
                         (*loc, "rule", "bands", j, "min"),
-                        f"band min {b.min:g} lies outside the field's range {spec.min:g}..{spec.max:g}",
+                        f"band min {b.min:g} lies outside the field's range {low:g}..{high:g}",
                     )
                 )
     if rule.type == "goalposts" and not rule.low < rule.high:
@@ -707,7 +709,7 @@ def _check_amounts(fw: Framework, out: list) -> None:
     points_mode = fw.scoring.method == "points"
     own, other = ("points", "weight") if points_mode else ("weight", "points")
 
-    def rec(nodes, loc_prefix, key, parent_points):
+    def rec(nodes, loc_prefix, key):
         total = 0.0
         for i, node in enumerate(nodes):
             loc = (*loc_prefix, key, i)
@@ -730,8 +732,8 @@ def _check_amounts(fw: Framework, out: list) -> None:
                 if not node.children:
                     out.append((loc, "a dimension needs `dimensions` or `indicators`"))
                 sub = 0.0
-                sub += rec(node.dimensions, loc, "dimensions", node.points)
-                sub += rec(node.indicators, loc, "indicators", node.points)
+                sub += rec(node.dimensions, loc, "dimensions")
+                sub += rec(node.indicators, loc, "indicators")
                 if (
                     points_mode
                     and node.points is not None
@@ -746,7 +748,7 @@ def _check_amounts(fw: Framework, out: list) -> None:
                     )
         return total
 
-    total = rec(fw.dimensions, (), "dimensions", None)
+    total = rec(fw.dimensions, (), "dimensions")
     if points_mode:
         if fw.scoring.total is None:
             out.append((("scoring", "total"), "points mode needs `total` (usually 100)"))
