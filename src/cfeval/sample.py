@@ -43,6 +43,8 @@ __all__ = [
     "Community",
     "Sample",
     "communities",
+    "items_for",
+    "questionnaire",
     "build",
     "generate",
     "wjx_text_export",
@@ -124,6 +126,7 @@ class Sample:
     survey: pd.DataFrame
     audit: pd.DataFrame
     communities: list[Community]
+    seed: int = DEFAULT_SEED
     # one dict per injected problem: file, row (spreadsheet row, header = 1), column, value, code, what
     injected: list[dict[str, Any]] = field(default_factory=list)
 
@@ -186,7 +189,7 @@ def build(framework: Framework, seed: int = DEFAULT_SEED, *, broken: bool = True
     att = _attainments(framework, comms, rng)
     survey = _survey(framework, comms, att, rng)
     audit = _audit(framework, comms, att, rng)
-    sample = Sample(survey=survey, audit=audit, communities=comms)
+    sample = Sample(survey=survey, audit=audit, communities=comms, seed=seed)
     if broken:
         _break(framework, sample)
     return sample
@@ -437,7 +440,9 @@ def _break(fw: Framework, sample: Sample) -> None:
     def first_row(cid: str, group: str | None = None, answered: str | None = None) -> int:
         mask = s["community_id"] == cid
         if group is not None and answered is not None:
-            mask &= (s["respondent"] == group) & s[answered].notna()
+            # prefer a cell that held an answer; any row of the community will still do
+            picked = mask & (s["respondent"] == group) & s[answered].notna()
+            mask = picked if picked.any() else mask
         return int(mask.idxmax())
 
     # the first item each group answers: the broken cells go where a real answer was
@@ -483,11 +488,9 @@ def _break(fw: Framework, sample: Sample) -> None:
     sample.survey = s
 
     # one audit value not recorded, to show a missing indicator and renormalisation
-    drivers = _field_rules(fw)
+    indicator_fields = {ind.field for ind in fw.indicators() if ind.field}
     numbers = [
-        k
-        for k, spec in fw.fields.items()
-        if spec.type == "number" and not drivers.get(k, ("bonus:",))[0].startswith("bonus:")
+        k for k, spec in fw.fields.items() if spec.type == "number" and k in indicator_fields
     ]
     if numbers:
         r = int(audit["community_id"].str.startswith("HZ-").idxmax())
@@ -532,13 +535,13 @@ def wjx_text_export(framework: Framework, sample: Sample, n_communities: int = 3
     ids = [c.id for c in sample.communities if c.id.startswith("CD-")][5 : 5 + n_communities]
     s = sample.survey
     rows = s[s["community_id"].isin(ids) & (s["wave"] == 1) & (s["respondent"] == group)]
-    rng = np.random.default_rng([DEFAULT_SEED, zlib.crc32(b"wjx")])
+    rng = np.random.default_rng([sample.seed, zlib.crc32(b"wjx")])
     start = datetime.datetime(2024, 5, 11, 9, 0, 0)
     offsets = np.sort(rng.integers(0, 9 * 24 * 3600, len(rows)))
     out: dict[str, list] = {
         "序号": list(range(1, len(rows) + 1)),
         "提交答卷时间": [
-            f"{t:%Y/%m/%d %H:%M:%S}".replace("/0", "/")
+            f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}:{t.second:02d}"
             for t in (start + datetime.timedelta(seconds=int(o)) for o in offsets)
         ],
         "所用时间": [f"{int(x)}秒" for x in rng.integers(90, 600, len(rows))],
