@@ -413,7 +413,8 @@ def test_wjx_export_uses_question_and_option_text(full, full_sample):
     answers = set(wjx.iloc[:, 8:].to_numpy().ravel())
     assert answers <= labels | {"(跳过)"}
     assert {"(跳过)", "不知道", "比较同意"} <= answers
-    assert wjx["提交答卷时间"].is_monotonic_increasing
+    submitted = pd.to_datetime(wjx["提交答卷时间"], format="%Y/%m/%d %H:%M:%S")
+    assert submitted.is_monotonic_increasing
 
 
 def test_wjx_export_maps_back_to_the_survey(full, full_sample):
