@@ -6,6 +6,7 @@ derived in the comments from the data in the test, not from the engine.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -22,8 +23,14 @@ Z95 = 1.959963984540054  # standard normal 97.5% quantile
 NaN = float("nan")
 
 
+@functools.cache
+def _load(name: str):
+    return load_framework(ORACLE / name)
+
+
 def points_fw():
-    return load_framework(ORACLE / "points.yaml")
+    """A fresh copy of the oracle points framework (tests may change its settings)."""
+    return _load("points.yaml").model_copy(deep=True)
 
 
 def points_data():
@@ -230,7 +237,7 @@ def test_index_oracle_weights_goalposts_levels_bands_zero():
     # d1 = (1 * 1/2 + 3 * 3/4) / 4 = 0.6875
     # i3 "partial" -> 1/2; i4 staff missing -> 0 under `zero`; d2 = (1/2 + 0)/2 = 1/4
     # total = (2 * 68.75 + 1 * 25) / 3 = 162.5 / 3 -> grade high (>= 50)
-    fw = load_framework(ORACLE / "index.yaml")
+    fw = _load("index.yaml")
     survey = pd.DataFrame(
         {
             "community_id": "Z",
@@ -346,7 +353,7 @@ def test_full_fixture_scores_every_node(full_framework):
 
 def one_group(y_codes, weights):
     """A single community of children answering one 1..5 item: the i1 indicator of index.yaml."""
-    fw = load_framework(ORACLE / "index.yaml")
+    fw = _load("index.yaml")
     survey = pd.DataFrame(
         {"community_id": "Z", "respondent": "child", "weight": weights, "q1": y_codes}
     )
@@ -552,3 +559,99 @@ def test_identical_inputs_give_identical_bytes(tmp_path):
         )
     for first, second in zip(*outputs, strict=True):
         assert first == second
+
+
+# --------------------------------------------------------------------------- API and CLI
+
+
+def test_score_reads_files_through_load_data(tmp_path):
+    survey, audit = points_data()
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    audit.to_csv(tmp_path / "audit.csv", index=False)
+    from_files = score(
+        ORACLE / "points.yaml", survey=tmp_path / "survey.csv", audit=str(tmp_path / "audit.csv")
+    )
+    from_frames = score(points_fw(), survey=survey, audit=audit)
+    pd.testing.assert_frame_equal(
+        from_files.to_frame(), from_frames.to_frame(), check_exact=False, rtol=1e-12
+    )
+    assert [d["path"] for d in from_files.provenance["data"]] == ["survey.csv", "audit.csv"]
+    assert "encoding" in from_files.report.summary()  # the data report travels with the result
+
+
+def test_score_without_any_data_is_a_data_error():
+    with pytest.raises(DataError, match="no community"):
+        score(points_fw(), survey=points_data()[0].iloc[:0])
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from cfeval.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_cli_score_writes_scores_and_exits_0_on_clean_data(tmp_path):
+    survey, audit = points_data()
+    audit["has_council"] = 1.0  # a blank yes/no cell would be a data problem
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    audit.to_csv(tmp_path / "audit.csv", index=False)
+    out = tmp_path / "scores.json"
+    res = _cli(
+        "score",
+        ORACLE / "points.yaml",
+        "--survey",
+        tmp_path / "survey.csv",
+        "--audit",
+        tmp_path / "audit.csv",
+        "-o",
+        out,
+        "--lang",
+        "en",
+    )
+    assert res.exit_code == 0, res.output
+    assert "68.2" in res.output  # X's total, 68.25, shown to one decimal
+    assert "Not yet qualified (veto)" in res.output  # Y
+    assert "data issues: 0" in res.output
+    import json
+
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert {c["community_id"] for c in doc["communities"]} == {"X", "Y"}
+
+
+def test_cli_score_exits_1_on_data_problems_but_still_writes(tmp_path):
+    survey, audit = points_data()
+    survey.loc[0, "v1"] = 7  # out of range on a 1..5 scale
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    audit.to_csv(tmp_path / "audit.csv", index=False)
+    out = tmp_path / "scores.csv"
+    res = _cli(
+        "score",
+        ORACLE / "points.yaml",
+        "--survey",
+        tmp_path / "survey.csv",
+        "--audit",
+        tmp_path / "audit.csv",
+        "-o",
+        out,
+    )
+    assert res.exit_code == 1, res.output
+    assert "out-of-range 1" in res.output
+    assert out.read_text(encoding="utf-8").startswith("community_id,wave,path")
+
+
+def test_cli_score_usage_errors_exit_2(tmp_path):
+    res = _cli("score", ORACLE / "points.yaml")
+    assert res.exit_code == 2 and "--survey" in res.output
+    survey, _ = points_data()
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    res = _cli(
+        "score",
+        ORACLE / "points.yaml",
+        "--survey",
+        tmp_path / "survey.csv",
+        "-o",
+        tmp_path / "scores.txt",
+    )
+    assert res.exit_code == 2 and ".parquet" in res.output

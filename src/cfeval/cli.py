@@ -473,14 +473,16 @@ def score_cmd(
     console.print(table)
     if len(com) > _SCORE_ROWS_SHOWN:
         console.print(f"… and {len(com) - _SCORE_ROWS_SHOWN} more (see the output file)")
-    summary = result.report.summary()
-    problems = result.report.has_problems
-    count = sum(summary.values())
-    detail = ", ".join(f"{code} {n}" for code, n in summary.items())
+    from collections import Counter
+
+    issues = result.report.issues
+    problems = Counter(i.code for i in issues if i.severity != "info")
+    detail = ", ".join(f"{code} {n}" for code, n in sorted(problems.items()))
+    count = sum(problems.values())
     console.print(f"data issues: {count}" + (f" ({escape(detail)})" if detail else ""))
     if out is not None:
         typer.echo(f"wrote {out}")
-    if problems:
+    if result.report.has_problems:
         raise typer.Exit(1)
 
 

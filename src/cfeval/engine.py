@@ -104,7 +104,13 @@ def score(
 
     fw = _as_framework(framework)
     files: list[Any] = []
-    if data is None and any(isinstance(x, (str, Path)) for x in (survey, audit)):
+
+    def is_file(x) -> bool:
+        return isinstance(x, (str, Path)) or (
+            isinstance(x, list) and any(isinstance(v, (str, Path)) for v in x)
+        )
+
+    if data is None and (is_file(survey) or is_file(audit)):
         from cfeval.data import load_data
 
         data = load_data(fw, survey=survey, audit=audit)
@@ -139,6 +145,8 @@ class _Engine:
         self.survey = _tidy_survey(survey, fw)
         self.audit = _tidy_audit(audit, self.survey)
         self._units()
+        if self.U == 0:
+            raise DataError("no community to score: the survey and audit have no usable rows")
         self._flatten()
 
     # -- setup -----------------------------------------------------------------------
