@@ -128,13 +128,20 @@ def _pyplot():
     return plt
 
 
-def _to_uri(fig) -> str:
+def _to_uri(fig, *, tight: bool = True) -> str:
+    """The figure as an SVG data URI; ``tight=False`` keeps the figure's own margins.
+
+    A tight bounding box costs a second full draw; the per-community charts set their
+    margins from the label widths instead (:func:`_text_width`), which halves their time.
+    """
     plt = _pyplot()
     buf = io.BytesIO()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+            fig.savefig(
+                buf, format="svg", metadata={"Date": None}, bbox_inches="tight" if tight else None
+            )
     finally:
         plt.close(fig)
     # matplotlib only warns about a glyph the font lacks and draws a box: refuse instead.
@@ -144,6 +151,16 @@ def _to_uri(fig) -> str:
             "a chart label has characters the report font cannot draw: " + "; ".join(missing[:3])
         )
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _text_width(text: str, fontsize: float) -> float:
+    """Approximate width in inches of the longest line of ``text`` (CJK full width, Latin ~0.6)."""
+    import unicodedata
+
+    def line(s: str) -> float:
+        return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in s)
+
+    return max((line(s) for s in text.split("\n")), default=0.0) * fontsize / 72
 
 
 def _wrap(text: str, width: int) -> str:
@@ -195,13 +212,24 @@ def radar(
 
     n = len(labels)
     angles = [2 * math.pi * i / n for i in range(n)]
-    fig = plt.figure(figsize=(4.6, 4.0))
+    wrapped = [_wrap(lab, 8) for lab in labels]
+    width, height = 4.6, 4.0
+    side = max(_text_width(w, 8.5) for w in wrapped) + 0.2
+    lines = max(w.count("\n") + 1 for w in wrapped)
+    fig = plt.figure(figsize=(width, height))
+    # margins from the label sizes, so no tight-bbox redraw is needed
+    fig.subplots_adjust(
+        left=side / width,
+        right=1 - side / width,
+        top=1 - (0.15 + 0.15 * lines) / height,
+        bottom=(0.45 + 0.15 * lines) / height,
+    )
     ax = fig.add_subplot(polar=True)
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100"], color=MUTED, fontsize=7)
-    ax.set_xticks(angles, [_wrap(lab, 8) for lab in labels], fontsize=8.5)
+    ax.set_xticks(angles, wrapped, fontsize=8.5)
     ax.tick_params(axis="x", pad=9)
     ax.set_rlabel_position(180 / n)
     ax.grid(color=GRID, linewidth=0.6)
@@ -213,8 +241,8 @@ def radar(
         )
     ax.plot(closed, [*vals, vals[0]], color=ACCENT, linewidth=2, label=value_label)
     ax.fill(closed, [*vals, vals[0]], color=ACCENT, alpha=0.18)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False, fontsize=8)
-    return _to_uri(fig)
+    fig.legend(loc="lower center", ncol=2, frameon=False, fontsize=8)
+    return _to_uri(fig, tight=False)
 
 
 def group_comparison(
@@ -234,28 +262,33 @@ def group_comparison(
     plt = _pyplot()
     n_ind, n_grp = len(indicators), max(1, len(groups))
     height = 0.8 / n_grp
-    fig, ax = plt.subplots(figsize=(6.6, 0.6 + n_ind * (0.16 + 0.17 * n_grp)))
     from matplotlib.patches import Patch
 
+    wrapped = [_wrap(lab, 14) for lab in indicators]
+    width = 6.6
+    axes_h = n_ind * (0.16 + 0.17 * n_grp)
+    top_in, bottom_in = 0.1, 0.65  # x tick labels and the legend below
+    fig, ax = plt.subplots(figsize=(width, axes_h + top_in + bottom_in))
+    left = max((_text_width(w, 8) for w in wrapped), default=0.5) + 0.15
+    total_h = axes_h + top_in + bottom_in
+    fig.subplots_adjust(
+        left=left / width, right=0.98, top=1 - top_in / total_h, bottom=bottom_in / total_h
+    )
+
     handles = []
+    insufficient_ys = []
     for g, name in enumerate(groups):
         colour = GROUP_COLOURS[g % len(GROUP_COLOURS)]
         handles.append(Patch(facecolor=colour, label=name))
+        ys, scores, minus, plus, err_ys = [], [], [], [], []
         for i, row in enumerate(cells):
             cell = row[g]
             if cell is None:
                 continue
             y = i - 0.4 + height * (g + 0.5)
-            if cell["insufficient"] or cell["score"] is None or math.isnan(cell["score"]):
-                ax.barh(
-                    y,
-                    100,
-                    height=height * 0.86,
-                    color="none",
-                    edgecolor=INSUFFICIENT,
-                    hatch="///",
-                    linewidth=0.5,
-                )
+            score = cell["score"]
+            if cell["insufficient"] or score is None or math.isnan(score):
+                insufficient_ys.append(y)
                 ax.text(
                     2,
                     y,
@@ -265,29 +298,46 @@ def group_comparison(
                     color=MUTED,
                 )
                 continue
-            score = cell["score"]
-            ax.barh(y, score, height=height * 0.86, color=colour)
+            ys.append(y)
+            scores.append(score)
             lo, hi = cell.get("ci_low"), cell.get("ci_high")
-            if lo is not None and hi is not None and not (math.isnan(lo) or math.isnan(hi)):
-                ax.errorbar(
-                    score,
-                    y,
-                    xerr=[[max(0.0, score - lo)], [max(0.0, hi - score)]],
-                    fmt="none",
-                    ecolor=INK,
-                    elinewidth=0.8,
-                    capsize=2,
-                    capthick=0.8,
-                )
+            has_ci = lo is not None and hi is not None and not (math.isnan(lo) or math.isnan(hi))
+            if has_ci:
+                err_ys.append(len(ys) - 1)
+                minus.append(max(0.0, score - lo))
+                plus.append(max(0.0, hi - score))
             ax.text(
-                min(score, hi if hi is not None and not math.isnan(hi) else score) + 1.5,
+                (hi if has_ci else score) + 1.5,
                 y,
                 f"{score:.0f}",
                 va="center",
                 fontsize=7,
                 color=INK,
             )
-    ax.set_yticks(range(n_ind), [_wrap(lab, 14) for lab in indicators], fontsize=8)
+        # one call per group, not per bar: drawing cost grows with the number of artists
+        ax.barh(ys, scores, height=height * 0.86, color=colour)
+        if err_ys:
+            ax.errorbar(
+                [scores[j] for j in err_ys],
+                [ys[j] for j in err_ys],
+                xerr=[minus, plus],
+                fmt="none",
+                ecolor=INK,
+                elinewidth=0.8,
+                capsize=2,
+                capthick=0.8,
+            )
+    if insufficient_ys:
+        ax.barh(
+            insufficient_ys,
+            100,
+            height=height * 0.86,
+            color="none",
+            edgecolor=INSUFFICIENT,
+            hatch="///",
+            linewidth=0.5,
+        )
+    ax.set_yticks(range(n_ind), wrapped, fontsize=8)
     ax.set_xlim(0, 108)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.invert_yaxis()
@@ -304,15 +354,8 @@ def group_comparison(
                 label=insufficient_text.format(n="…"),
             )
         )
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.06 if n_ind > 2 else -0.2),
-        ncol=len(handles),
-        frameon=False,
-        fontsize=8,
-    )
-    return _to_uri(fig)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
+    return _to_uri(fig, tight=False)
 
 
 def ranking(

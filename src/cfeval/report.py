@@ -417,16 +417,23 @@ def _status(row, t) -> dict:
     return {"code": status, "text": t.get(f"status_{status}", status)}
 
 
-def _groups_of(by_group, node_id: str, fw, lang: str, t) -> list[dict]:
+def _group_index(by_group) -> dict[str, dict[str, dict]]:
+    """One community's by-group rows as ``{node_id: {respondent: row}}`` (one pass, no filters)."""
+    index: dict[str, dict[str, dict]] = {}
     if by_group is None or len(by_group) == 0:
-        return []
-    rows = by_group[by_group["node_id"] == node_id]
+        return index
+    for r in by_group.to_dict("records"):
+        index.setdefault(r["node_id"], {}).setdefault(r["respondent"], r)
+    return index
+
+
+def _groups_of(groups: dict, node_id: str, fw, lang: str, t) -> list[dict]:
+    rows = groups.get(node_id, {})
     out = []
     for key, spec in fw.respondents.items():
-        hit = rows[rows["respondent"] == key]
-        if hit.empty:
+        r = rows.get(key)
+        if r is None:
             continue
-        r = hit.iloc[0]
         n = int(_num(r["n"]) or 0)
         insufficient = str(r.get("status", "ok")) == "insufficient" or n < spec.min_n
         out.append(
@@ -535,7 +542,7 @@ def build_context(
     scores = _rows(result.scores, community_id, wave)
     by_node = {r.node_id: r for r in scores.itertuples(index=False) if not _is_root(r)}
     root = next((r for r in scores.itertuples(index=False) if _is_root(r)), None)
-    by_group = _rows(getattr(result, "by_group", None), community_id, wave)
+    by_group = _group_index(_rows(getattr(result, "by_group", None), community_id, wave))
     grade = _grade_of(crow.grade, grades, fw, _num(crow.score))
 
     # Peers: every community of the same wave, this one included.
@@ -585,7 +592,7 @@ def build_context(
     survey = [node for _, node in indicators if node.source == "survey"]
     views = None
     group_keys = [k for k in fw.respondents if any(k in (n.respondents or []) for n in survey)]
-    if survey and by_group is not None and len(by_group):
+    if survey and by_group:
         cells = []
         for node in survey:
             found = {g["key"]: g for g in _groups_of(by_group, node.id, fw, lang, t)}
