@@ -375,6 +375,40 @@ def test_whole_file_problems_raise_with_the_path(full_framework, tmp_path):
         read_survey(full_framework, binary)
 
 
+def test_odd_csv_falls_back_to_the_c_engine(full_framework, tmp_path):
+    short = tmp_path / "short.csv"
+    short.write_text("community_id,respondent,c_voice_1\nA,child,3\nA,child\n", encoding="utf-8")
+    survey, _ = read_survey(full_framework, short)
+    assert survey["c_voice_1"].tolist()[0] == 3.0 and np.isnan(survey["c_voice_1"].tolist()[1])
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("community_id,respondent\nA,child\nB,child,4\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"ragged\.csv: not a readable table: .*line 3"):
+        read_survey(full_framework, ragged)
+
+
+def test_broken_or_old_workbooks_are_refused(full_framework, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(DataError, match=r"broken\.xlsx: not a readable XLSX workbook"):
+        read_survey(full_framework, broken)
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(DataError, match=r"old\.xls: old Excel \.xls format; .*save as \.xlsx"):
+        read_survey(full_framework, old)
+
+
+def test_blank_lines_keep_the_sheet_row_numbers(full_framework, tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text(
+        "\ncommunity_id,respondent,c_voice_1\nA,child,3\n\nA,child,8\n", encoding="utf-8"
+    )
+    _, report = read_survey(full_framework, path)
+    # line 1 blank, header on line 2, data on lines 3 and 5
+    assert [[i.row, i.code] for i in report.issues if i.code == "out-of-range"] == [
+        [5, "out-of-range"]
+    ]
+
+
 # --------------------------------------------------------------------------- report value
 
 

@@ -504,13 +504,18 @@ def _survey_part(framework, table: Table, mapping: Mapping | None, report) -> _P
             f"{len(missing_items)} item(s) of {framework.id!r} are not in this file; they are "
             "missing for every respondent here (add the columns, or map their headers)",
         )
-    for ind in framework.indicators():
-        for it in ind.items or []:
-            if it.id in cols:
-                out[it.id] = _item_values(framework, it, table, cols[it.id], rows, mapping, report)
-            else:
-                out[it.id] = np.full(n, np.nan)
-    return _Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols))
+    # Items go straight into one 2-D block: a dict of a million-row columns would be
+    # copied once more when pandas consolidates it.
+    items = framework.items()
+    block = np.full((n, len(items)), np.nan)
+    for j, it in enumerate(items):
+        if it.id in cols:
+            block[:, j] = _item_values(framework, it, table, cols[it.id], rows, mapping, report)
+    frame = pd.concat(
+        [pd.DataFrame(out), pd.DataFrame(block, columns=[it.id for it in items], copy=False)],
+        axis=1,
+    )
+    return _Part(table, frame, rows, excluded, has_wave, _names(table, cols))
 
 
 def _item_values(framework, item, table, pos, rows, mapping, report):
@@ -860,13 +865,15 @@ def _parts(framework, sources, kind, mapping, sheet, report) -> tuple[list[_Part
         tables.append(table)
         if usable:
             parts.append(build(framework, table, mapping, sub))
+            # The raw cells are no longer needed; keep memory for the tidy frame.
+            table.frame = table.frame.iloc[:0]
         report.extend(sub)
     return parts, tables
 
 
 def _file_info(kind: str, table: Table, kept: Counter) -> FileInfo:
     return FileInfo(
-        table.label, kind, table.sha256, table.encoding, table.sheet, len(table.frame),
+        table.label, kind, table.sha256, table.encoding, table.sheet, table.rows_read,
         kept[table.label],
     )  # fmt: skip
 

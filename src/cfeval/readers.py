@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,10 @@ class Table:
     encoding: str | None = None
     sheet: str | None = None
     empty: bool = False
+    rows_read: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rows_read = len(self.frame)
 
 
 def decode(raw: bytes, label: str) -> tuple[str, str]:
