@@ -260,3 +260,11 @@ def test_frameworks_lists_every_shipped_framework():
     ]
     assert listed == [fid for fid, _ in shipped_frameworks()]
     assert listed
+
+
+def test_frameworks_show_refuses_a_language_the_framework_lacks():
+    result = runner.invoke(
+        app, ["frameworks", "show", str(FIXTURES / "index.yaml"), "--lang", "zh"]
+    )
+    assert result.exit_code == 2
+    assert "fixture-index has no 'zh' texts; its languages: en" in result.stderr

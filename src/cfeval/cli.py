@@ -176,6 +176,8 @@ def frameworks_show(framework: FrameworkArg, lang: LangOpt = None) -> None:
     from cfeval.loader import load_framework
 
     fw = load_framework(framework)
+    if lang is not None and lang not in fw.languages:
+        raise UsageError(f"{fw.id} has no {lang!r} texts; its languages: {', '.join(fw.languages)}")
     _console().print(_framework_tree(fw, lang or fw.languages[0]))
 
 
