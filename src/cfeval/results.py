@@ -273,6 +273,8 @@ _HEADERS = {  # column → "中文 English" header, for people who read the shee
     "vetoed": "否决 vetoed", "respondent": "群体 group", "respondent_zh": "群体 (zh)",
     "respondent_en": "Group (en)", "n_eff": "有效样本 n_eff", "used": "计入 used",
     "id": "编号 id", "message": "说明 message", "key": "项目 key", "value": "值 value",
+    "file": "文件 file", "row": "行 row", "column": "列 column", "code": "代码 code",
+    "severity": "严重程度 severity",
 }  # fmt: skip
 _ONE_DECIMAL = {
     "score",
@@ -353,13 +355,17 @@ def _workbook_bytes(result: ScoreResult) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    fw = result.framework
+    headers = dict(_HEADERS)
+    for key, group in fw.respondents.items():
+        headers[f"n_{key}"] = f"{group.label.get('zh', key)} n_{key}"
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
     for title, df in _sheets(result):
         ws = wb.create_sheet(title)
         cols = [str(c) for c in df.columns]
-        ws.append([_HEADERS.get(c, c) for c in cols])
+        ws.append([headers.get(c, c) for c in cols])
         for cell in ws[1]:
             cell.font = bold
         body = df.astype(object).where(pd.notna(df), None)
@@ -371,13 +377,9 @@ def _workbook_bytes(result: ScoreResult) -> bytes:
                 fmt = "0.0%" if col == "coverage" else "0.0"
                 for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                     cell.number_format = fmt
-            sample = (
-                [_HEADERS.get(col, col), *map(str, body[df.columns[j - 1]].head(200).tolist())]
-                if len(cols)
-                else []
-            )
+            shown = [_shown(v) for v in body[df.columns[j - 1]].head(200)]
             # CJK characters are about twice as wide as Latin ones in Excel's column units.
-            width = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in s) for s in sample), default=8)
+            width = max(_text_width(t) for t in [headers.get(col, col), *shown])
             ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
         ws.freeze_panes = "A2"
         if cols:
@@ -385,6 +387,17 @@ def _workbook_bytes(result: ScoreResult) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _shown(v: Any) -> str:
+    """Roughly what Excel shows in a cell, to size its column."""
+    if v is None:
+        return ""
+    return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _cell(v: Any) -> Any:
