@@ -568,3 +568,35 @@ def test_any_seed_gives_valid_clean_data(seed):
     counts = survey.groupby(["community_id", "wave", "respondent"]).size().unstack()
     assert counts["child"].between(30, 60).all() and counts["parent"].between(20, 40).all()
     assert set(survey["community_id"]) == set(audit["community_id"])
+
+
+def test_reader_maps_the_wjx_export_back_to_the_generated_answers():
+    data = pytest.importorskip("cfeval.data")
+    fw = _shipped("chengdu")
+    folder = SAMPLE_DATA / "chengdu"
+    ds = data.load_data(
+        fw,
+        survey=folder / "wjx_text_export.xlsx",
+        audit=folder / "audit.csv",
+        mapping=folder / "wjx_mapping.yaml",
+    )
+    problems = ds.report.to_frame()
+    # the reader cannot know that the parents' items of shared indicators are on another form
+    flagged = problems[problems["severity"].isin(["error", "warning"])]
+    assert set(flagged["code"]) <= {"missing-column"}
+    survey = sample.generate(fw)[0]
+    items = [it.id for _, it in sample.questionnaire(fw, "child")]
+    ids = list(dict.fromkeys(ds.survey["community_id"]))
+    rows = survey[survey["community_id"].isin(ids) & (survey["wave"] == 1)]
+    rows = rows[rows["respondent"] == "child"]
+    missing = {it.id: fw.scales[it.scale].missing_codes for it in fw.items()}
+    want = (
+        rows[items]
+        .apply(pd.to_numeric)
+        .astype("Float64")
+        .astype(float)
+        .apply(lambda c: c.where(~c.isin(missing[c.name])))
+    )
+    got = ds.survey[items].astype(float)
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert set(ds.survey["respondent"]) == {"child"}

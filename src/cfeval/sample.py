@@ -720,14 +720,16 @@ def _readme(sections, seed: int) -> str:
         "",
         "## Deliberate problems",
         "",
-        "So that `cfeval check` has something to show. Rows are spreadsheet rows (header = 1).",
+        "So that `cfeval check` has something to show. Rows are spreadsheet rows (header = 1);",
+        "survey problems show up as data-report codes, the audit ones as indicator or",
+        "community status in the scores.",
         "",
     ]
     for fw, folder, sample, _ in sections:
         lines += [
             f"`{folder}/` ({fw.id} {fw.version}):",
             "",
-            "| file | row | column | value | expected code | what |",
+            "| file | row | column | value | shows up as | what |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
         for p in sample.injected:
@@ -738,7 +740,7 @@ def _readme(sections, seed: int) -> str:
     lines += [
         '`chengdu/wjx_text_export.xlsx` is a 问卷星-style "按选项文本" export of the child',
         "survey of three Chengdu communities (wave 1): system columns 序号, 提交答卷时间, 所用时间,",
-        "来源, 来源详情; questions headed `N、<question text>`; option text in the cells (比较同意 …),",
+        "来源, 来源详情; questions headed `N、<question text>`; the scale's option text in the cells,",
         "skips as `(跳过)`. It has no respondent column: every row is a child, which",
         "`chengdu/wjx_mapping.yaml` (`respondent: child`) tells the reader.",
         "",
