@@ -139,7 +139,8 @@ def test_a_label_the_font_cannot_draw_is_refused():
     [
         ("儿童参与", 8, "儿童参与"),
         ("儿童参与机制与议事", 4, "儿童参与\n机制与议\n事"),
-        ("Child participation mechanisms", 12, "Child\nparticipation\nmechanisms"),
+        ("Child participation mechanisms", 7, "Child\nparticipation\nmechanisms"),
+        ("Child participation mechanisms", 12, "Child participation\nmechanisms"),
     ],
 )
 def test_wrap(text, width, want):

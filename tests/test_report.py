@@ -501,3 +501,19 @@ def test_showcase_picks_different_grades(result):
     grades = result.communities.set_index("community_id").loc[picks, "grade"].tolist()
     assert len(set(grades)) == len(grades) == len(set(result.communities["grade"]))
     assert grades[0] == "excellent" and picks[-1] == "C03"
+
+
+def test_index_mode_framework_renders_scores_without_points(index_framework, tmp_path):
+    from cfeval.engine import score
+    from cfeval.sample import generate
+
+    survey, audit = generate(index_framework, seed=3, broken=False)
+    res = score(index_framework, survey=survey, audit=audit)
+    cid = sorted(res.communities["community_id"])[0]
+    ctx = report.build_context(res, cid, lang="en", date=DATE)
+    assert not ctx["overall"]["points_mode"]
+    assert ctx["method_text"] == report.UI["en"]["method_text_index"]
+    # index mode: a result is the 0-100 score itself, never "points / max"
+    assert all("/" not in r["result"] for s in ctx["sections"] for r in s["rows"])
+    text = flat(pdftext(report.render_report(res, cid, tmp_path / "i.pdf", lang="en", date=DATE)))
+    assert flat(index_framework.title["en"]) in text and "Indexmethod" in text

@@ -153,31 +153,37 @@ def _to_uri(fig, *, tight: bool = True) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _text_width(text: str, fontsize: float) -> float:
-    """Approximate width in inches of the longest line of ``text`` (CJK full width, Latin ~0.6)."""
+def _ems(s: str) -> float:
+    """Display width of ``s`` in ems: CJK characters are full width, Latin about 0.6."""
     import unicodedata
 
-    def line(s: str) -> float:
-        return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in s)
-
-    return max((line(s) for s in text.split("\n")), default=0.0) * fontsize / 72
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in s)
 
 
-def _wrap(text: str, width: int) -> str:
-    """Break a label into lines of about ``width`` characters (CJK has no spaces to break at)."""
-    if len(text) <= width:
+def _text_width(text: str, fontsize: float) -> float:
+    """Approximate width in inches of the longest line of ``text``."""
+    return max((_ems(s) for s in text.split("\n")), default=0.0) * fontsize / 72
+
+
+def _wrap(text: str, width: float) -> str:
+    """Break a label into lines of at most about ``width`` ems.
+
+    Latin text breaks at spaces; CJK text (no spaces) between any two characters.
+    """
+    if _ems(text) <= width:
         return text
-    if " " in text:
-        lines, cur = [], ""
-        for word in text.split():
-            if cur and len(cur) + 1 + len(word) > width:
-                lines.append(cur)
-                cur = word
-            else:
-                cur = f"{cur} {word}".strip()
-        lines.append(cur)
-        return "\n".join(lines)
-    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+    lines, cur = [], ""
+    tokens = text.split(" ") if " " in text else list(text)
+    sep = " " if " " in text else ""
+    for tok in tokens:
+        cand = f"{cur}{sep}{tok}" if cur else tok
+        if cur and _ems(cand) > width:
+            lines.append(cur)
+            cur = tok
+        else:
+            cur = cand
+    lines.append(cur)
+    return "\n".join(lines)
 
 
 def radar(
@@ -266,7 +272,9 @@ def group_comparison(
 
     wrapped = [_wrap(lab, 14) for lab in indicators]
     width = 6.6
-    axes_h = n_ind * (0.16 + 0.17 * n_grp)
+    # every row is as tall as the bars of its groups or its label, whichever needs more
+    row_h = max(0.16 + 0.17 * n_grp, *(0.15 * (w.count("\n") + 1) + 0.08 for w in wrapped))
+    axes_h = n_ind * row_h
     top_in, bottom_in = 0.1, 0.65  # x tick labels and the legend below
     fig, ax = plt.subplots(figsize=(width, axes_h + top_in + bottom_in))
     left = max((_text_width(w, 8) for w in wrapped), default=0.5) + 0.15
@@ -295,7 +303,8 @@ def group_comparison(
                     insufficient_text.format(n=cell["n"]),
                     va="center",
                     fontsize=7,
-                    color=MUTED,
+                    color=INK,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
                 )
                 continue
             ys.append(y)

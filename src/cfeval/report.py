@@ -717,7 +717,10 @@ def build_comparison_context(
     comm = result.communities.copy()
     comm["wave"] = comm["wave"].astype(str)
     if wave is None:
-        wave = max(comm["wave"].unique(), key=lambda w: (len(w), w))
+        # The wave that covers the most communities (later waves often revisit only some);
+        # among equals the latest.
+        counts = comm["wave"].value_counts()
+        wave = max(counts.index, key=lambda w: (counts[w], len(w), w))
     comm = comm[comm["wave"] == wave]
     if community_ids is not None:
         wanted = set(community_ids)
