@@ -124,9 +124,16 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
             )
         except (pd.errors.ParserError, ValueError) as exc:
             raise DataError(f"{label}: not a readable table: {exc}") from None
-    frame = frame.dropna(how="all")
+    frame = _drop_blank_rows(frame)
     frame.columns = range(len(headers))
     return Table(frame, headers, label, 2 + skipped, sha, encoding)
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with no value at all; the index keeps each row's position for its sheet row."""
+    # dropna() copies every column even when nothing is dropped.
+    filled = frame.notna().any(axis=1).to_numpy()
+    return frame if filled.all() else frame[filled]
 
 
 def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
@@ -198,8 +205,7 @@ def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Tabl
     frame.columns = range(len(headers))
     if sha is None:
         sha = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values).hexdigest()
-    frame = frame.dropna(how="all")
-    return Table(frame, headers, label, 2, sha)
+    return Table(_drop_blank_rows(frame), headers, label, 2, sha)
 
 
 def read_table(source, label: str, sheet: str | None, text_headers) -> Table:
