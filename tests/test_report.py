@@ -517,3 +517,39 @@ def test_index_mode_framework_renders_scores_without_points(index_framework, tmp
     assert all("/" not in r["result"] for s in ctx["sections"] for r in s["rows"])
     text = flat(pdftext(report.render_report(res, cid, tmp_path / "i.pdf", lang="en", date=DATE)))
     assert flat(index_framework.title["en"]) in text and "Indexmethod" in text
+
+
+def test_cli_report_unknown_community_is_a_usage_error(full_yaml, tmp_path):
+    from typer.testing import CliRunner
+
+    from cfeval.cli import app
+
+    survey, audit = write_data(tmp_path / "data")
+    res = CliRunner().invoke(
+        app,
+        ["report", str(full_yaml), "--survey", str(survey), "--audit", str(audit)]
+        + ["--community", "Q77", "-o", str(tmp_path / "out")],
+    )
+    assert res.exit_code == 2 and "Q77" in res.output and "A01" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
+    from typer.testing import CliRunner
+
+    from cfeval.cli import app
+
+    res = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "demo"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in (tmp_path / "demo").iterdir())
+    assert len(files) == 4 and "comparison_zh.pdf" in files
+    assert str((tmp_path / "demo").resolve()) in flat(res.output)
+    grades = set()
+    for name in files:
+        text = flat(pdftext(tmp_path / "demo" / name))
+        assert "成都儿童友好社区评价" in text
+        if name != "comparison_zh.pdf":
+            grades.add(
+                next(g for g in ("优秀", "良好", "合格", "待合格") if f"评估等级{g}" in text)
+            )
+    assert len(grades) == 3

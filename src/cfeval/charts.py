@@ -261,9 +261,9 @@ def group_comparison(
     """Side-by-side bars of each respondent group's score per survey indicator.
 
     ``cells[i][g]`` is ``None`` (group not asked) or a dict with ``score``, ``ci_low``,
-    ``ci_high``, ``n`` and ``insufficient``. An insufficient group gets no precise bar: a
-    pale placeholder with ``insufficient_text.format(n=n)`` instead, so nobody reads a
-    number into three answers.
+    ``ci_high``, ``n``, ``insufficient`` and optionally ``text``. An insufficient group gets
+    no precise bar: a pale placeholder with its ``text`` (default
+    ``insufficient_text.format(n=n)``) instead, so nobody reads a number into three answers.
     """
     plt = _pyplot()
     n_ind, n_grp = len(indicators), max(1, len(groups))
@@ -300,7 +300,7 @@ def group_comparison(
                 ax.text(
                     2,
                     y,
-                    insufficient_text.format(n=cell["n"]),
+                    cell.get("text") or insufficient_text.format(n=cell["n"]),
                     va="center",
                     fontsize=7,
                     color=INK,

@@ -545,6 +545,14 @@ def report(
         str | None,
         typer.Option("--date", help="Assessment date on the cover, YYYY-MM-DD (default: today)."),
     ] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option(
+            "--wave",
+            help="Wave to report (default: each community's latest; for --compare "
+            "the wave with the most communities).",
+        ),
+    ] = None,
 ) -> None:
     """Write A4 PDF reports: one per community (--community / --all) or the comparison.
 
@@ -563,11 +571,24 @@ def report(
     result = score(fw, load_data(fw, survey=survey, audit=audit))
     if compare:
         path = render_comparison(
-            result, out / f"comparison_{lang}.pdf", framework=fw, lang=lang, date=date, pdfa=pdfa
+            result,
+            out / f"comparison_{lang}.pdf",
+            framework=fw,
+            lang=lang,
+            date=date,
+            wave=wave,
+            pdfa=pdfa,
         )
         typer.echo(f"wrote {path}")
         return
-    ids = community if community else sorted(result.communities["community_id"].unique())
+    known = sorted(result.communities["community_id"].unique())
+    unknown = [c for c in community or [] if c not in known]
+    if unknown:
+        raise UsageError(
+            f"no results for community {', '.join(unknown)}; known: {', '.join(known[:10])}"
+            + (" ..." if len(known) > 10 else "")
+        )
+    ids = community if community else known
     progress, on_done = _progress(len(ids), "reports")
     with progress:
         outcome = render_batch(
@@ -577,6 +598,7 @@ def report(
             framework=fw,
             lang=lang,
             date=date,
+            wave=wave,
             pdfa=pdfa,
             workers=workers,
             on_done=on_done,

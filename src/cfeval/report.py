@@ -83,6 +83,7 @@ UI: dict[str, dict[str, str]] = {
         "views_title": "儿童与成人的看法",
         "views_caption": "问卷指标按受访群体分列的得分率（0–100），误差线为 95% 置信区间",
         "insufficient_n": "数据不足（样本量 {n}）",
+        "no_data": "无数据",
         "strengths": "优势",
         "priorities": "优先改进事项",
         "potential_gain": "可提升分值",
@@ -158,6 +159,7 @@ UI: dict[str, dict[str, str]] = {
         "views_title": "Children's views beside adults'",
         "views_caption": "Survey indicators by respondent group (0–100); whiskers show 95% intervals",
         "insufficient_n": "insufficient data (n={n})",
+        "no_data": "no data",
         "strengths": "Strengths",
         "priorities": "Priorities for improvement",
         "potential_gain": "Possible gain",
@@ -435,7 +437,8 @@ def _groups_of(groups: dict, node_id: str, fw, lang: str, t) -> list[dict]:
         if r is None:
             continue
         n = int(_num(r["n"]) or 0)
-        insufficient = str(r.get("status", "ok")) == "insufficient" or n < spec.min_n
+        missing = n == 0 or _num(r["score"]) is None
+        insufficient = missing or str(r.get("status", "ok")) == "insufficient" or n < spec.min_n
         out.append(
             {
                 "key": key,
@@ -445,7 +448,11 @@ def _groups_of(groups: dict, node_id: str, fw, lang: str, t) -> list[dict]:
                 "ci_high": _num(r["ci_high"]),
                 "n": n,
                 "insufficient": insufficient,
-                "text": t["insufficient_n"].format(n=n) if insufficient else _fmt(r["score"], 0),
+                "text": t["no_data"]
+                if missing
+                else t["insufficient_n"].format(n=n)
+                if insufficient
+                else _fmt(r["score"], 0),
             }
         )
     return out
@@ -699,6 +706,13 @@ def build_context(
     }
 
 
+def main_wave(result) -> str:
+    """The wave that covers the most communities (later waves often revisit only some);
+    among equals the latest."""
+    counts = result.communities["wave"].astype(str).value_counts()
+    return max(counts.index, key=lambda w: (counts[w], len(w), w))
+
+
 def build_comparison_context(
     result,
     *,
@@ -717,10 +731,7 @@ def build_comparison_context(
     comm = result.communities.copy()
     comm["wave"] = comm["wave"].astype(str)
     if wave is None:
-        # The wave that covers the most communities (later waves often revisit only some);
-        # among equals the latest.
-        counts = comm["wave"].value_counts()
-        wave = max(counts.index, key=lambda w: (counts[w], len(w), w))
+        wave = main_wave(result)
     comm = comm[comm["wave"] == wave]
     if community_ids is not None:
         wanted = set(community_ids)
@@ -1097,6 +1108,7 @@ def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
             framework=_WORKER["framework"],
             lang=opts["lang"],
             date=opts["date"],
+            wave=opts["wave"],
             pdfa=opts["pdfa"],
         )
     except CfevalError as exc:
@@ -1115,13 +1127,15 @@ def render_batch(
     lang: str = "zh",
     date: dt.date | str | None = None,
     pdfa: bool = False,
+    wave: str | None = None,
     workers: int | None = None,
     on_done: Callable[[str, bool], None] | None = None,
 ) -> BatchOutcome:
     """Render one report per community into ``out_dir`` across worker processes.
 
     A community that fails is recorded in :attr:`BatchOutcome.failed` and the batch goes
-    on. ``workers`` defaults to every core; ``1`` renders in this process.
+    on. ``workers`` defaults to every core; ``1`` renders in this process. ``wave``
+    defaults to each community's latest.
     """
     fw = _framework_of(result, framework)
     _check_lang(fw, lang)
@@ -1130,7 +1144,13 @@ def render_batch(
         if community_ids is not None
         else sorted(result.communities["community_id"].unique())
     )
-    options = {"out_dir": str(out_dir), "lang": lang, "date": _parse_date(date), "pdfa": pdfa}
+    options = {
+        "out_dir": str(out_dir),
+        "lang": lang,
+        "date": _parse_date(date),
+        "pdfa": pdfa,
+        "wave": wave,
+    }
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     outcome = BatchOutcome()
 
@@ -1169,19 +1189,16 @@ DEMO_FRAMEWORK = "chengdu-community"
 DEMO_DATE = dt.date(2024, 6, 1)
 
 
-def pick_showcase(result, framework=None, k: int = 3) -> list[str]:
-    """Up to ``k`` communities with different grades, best grade first.
+def pick_showcase(result, framework=None, k: int = 3, wave: str | None = None) -> list[str]:
+    """Up to ``k`` communities of ``wave`` (default :func:`main_wave`) with different grades.
 
     Takes the highest and the lowest grade present and fills in between with the most
     common other grades; within a grade, the community with the median score (a vetoed
-    one first for the lowest grade, so the veto note shows). Latest wave of each.
+    one first for the lowest grade, so the veto note shows). Best grade first.
     """
     fw = _framework_of(result, framework)
-    comm = result.communities.copy()
-    comm["wave"] = comm["wave"].astype(str)
-    # Waves are strings; "10" must come after "9".
-    comm["_w"] = comm["wave"].str.zfill(8)
-    latest = comm.sort_values(["community_id", "_w"]).groupby("community_id").tail(1)
+    wave = main_wave(result) if wave is None else wave
+    latest = result.communities[result.communities["wave"].astype(str) == wave]
     order = [g.id for g in fw.scoring.grades]
     present = [g for g in order if (latest["grade"] == g).any()]
     if not present:
@@ -1230,7 +1247,9 @@ def run_demo(
     data = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
     result = score(fw, data)
     out = Path(out_dir)
-    picks = pick_showcase(result, fw)
+    # One wave for every demo report, so their peers and the comparison agree.
+    wave = main_wave(result)
+    picks = pick_showcase(result, fw, wave=wave)
     batch = render_batch(
         result,
         out,
@@ -1238,11 +1257,12 @@ def run_demo(
         framework=fw,
         lang=lang,
         date=DEMO_DATE,
+        wave=wave,
         workers=workers,
         on_done=on_done,
     )
     comparison = render_comparison(
-        result, out / f"comparison_{lang}.pdf", framework=fw, lang=lang, date=DEMO_DATE
+        result, out / f"comparison_{lang}.pdf", framework=fw, lang=lang, date=DEMO_DATE, wave=wave
     )
     if on_done is not None:
         on_done("comparison", True)
