@@ -347,6 +347,17 @@ def test_mapping_file(full_framework):
     assert survey[["c_voice_1", "c_safe_1"]].values.tolist() == [[5.0, 5.0], [4.0, 4.0]]
 
 
+def test_mapping_sets_community_wave_and_group_for_a_whole_file(full_framework):
+    frame = pd.DataFrame({"Q1": ["很同意", "3"]})
+    mapping = {"columns": {"Q1": "c_voice_1"}, "values": {"很同意": 5}, "respondent": "儿童",
+               "community_id": " ＸＨ－01 ", "wave": 2}  # fmt: skip
+    survey, _ = read_survey(full_framework, frame, mapping=mapping)
+    assert survey[["community_id", "wave", "respondent", "c_voice_1"]].values.tolist() == [
+        ["XH-01", "2", "child", 5.0],
+        ["XH-01", "2", "child", 3.0],
+    ]
+
+
 def test_mapping_file_mistakes_are_usage_errors(full_framework, tmp_path):
     bad = tmp_path / "m.yaml"
     bad.write_text("columns: {Q1: c_voice_9}\n", encoding="utf-8")
@@ -369,6 +380,10 @@ def test_whole_file_problems_raise_with_the_path(full_framework, tmp_path):
     corrupt.write_bytes(b"PAR1 this is not parquet PAR1")
     with pytest.raises(DataError, match=r"broken\.parquet: not a readable Parquet file"):
         read_survey(full_framework, corrupt)
+    utf16 = tmp_path / "unicode.txt"
+    utf16.write_bytes("community_id\trespondent\nA\tchild\n".encode("utf-16"))
+    with pytest.raises(DataError, match=r"unicode\.txt: UTF-16 text .*'CSV UTF-8'"):
+        read_survey(full_framework, utf16)
     binary = tmp_path / "image.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     with pytest.raises(DataError, match=r"image\.csv: not a table"):

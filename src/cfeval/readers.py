@@ -50,6 +50,11 @@ class Table:
 
 def decode(raw: bytes, label: str) -> tuple[str, str]:
     """``(text, encoding)``; UTF-8 first (with or without BOM), then GB18030, never a guess."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text"; refused by name rather than by a confusing decode error.
+        raise DataError(
+            f"{label}: UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8' instead"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
             return raw[3:].decode("utf-8"), "utf-8-sig"
