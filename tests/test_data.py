@@ -93,6 +93,17 @@ def test_gbk_file_with_chinese_headers_and_group_labels(full_framework):
     assert survey["c_voice_1"].tolist() == [4.0, 3.0]
 
 
+def test_ids_keep_leading_zeros_in_a_big_utf8_file(full_framework, tmp_path):
+    # > 64 KiB of Chinese text, so the header peek ends inside a multi-byte character.
+    path = tmp_path / "big.csv"
+    rows = "".join(f"007,儿童,{i},3\n" for i in range(12000))
+    path.write_text(f"社区编号,对象,编号,c_voice_1\n{rows}", encoding="utf-8")
+    survey, report = read_survey(full_framework, path)
+    assert report.issues[0].value == "utf-8"
+    assert set(survey["community_id"]) == {"007"}
+    assert survey["respondent_id"].tolist()[:3] == ["0", "1", "2"]
+
+
 def test_bom_does_not_stick_to_the_first_header(full_framework):
     survey, report = read_survey(full_framework, DATA / "bom.csv")
     assert report.issues[0].value == "utf-8-sig"

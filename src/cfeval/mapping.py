@@ -303,6 +303,7 @@ def category_lookup(framework: Framework, field: str, mapping: Mapping | None) -
 
 
 def factor(col: pd.Series) -> tuple[np.ndarray, list]:
+    """``(codes, distinct values)`` of a column; missing cells get code -1."""
     import pandas as pd
 
     codes, uniques = pd.factorize(col, use_na_sentinel=True)

@@ -249,10 +249,14 @@ def peek_headers(source) -> list[str] | None:
         return None
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
+    # Decode the header line alone: a chunk cut inside a multi-byte character would fail
+    # as UTF-8 and then "succeed" as GB18030 with the wrong text.
+    bom = b"\xef\xbb\xbf" if head.startswith(b"\xef\xbb\xbf") else b""
+    body = head[len(bom) :].lstrip(b"\r\n")
+    end = body.find(b"\n")
     try:
-        text, _ = decode(head, str(path))
+        line, _ = decode(bom + (body if end < 0 else body[:end]), str(path))
     except DataError:
-        # A multi-byte character cut at the 64 KiB boundary: drop the tail and retry.
-        text, _ = decode(head[: head.rfind(b"\n") + 1] or head, str(path))
-    line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+        return None  # read_table gives the error, with the whole file in view
+    line = line.rstrip("\r")
     return [h.strip() for h in next(csv.reader([line], delimiter=_sniff(line)), [])]

@@ -212,6 +212,7 @@ def _wave(report, table, cols, mapping, rows, excluded):
 
 
 def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Part:
+    """Check a survey table: ids, group, wave, weight and every item column."""
     import numpy as np
     import pandas as pd
 
@@ -390,6 +391,7 @@ def _item_values(framework, item, table, pos, rows, mapping, report):
 
 
 def audit_part(framework, table: Table, mapping, report) -> Part:
+    """Check an audit table: ids, wave, names and every declared field by its type."""
     import numpy as np
     import pandas as pd
 
