@@ -124,8 +124,16 @@ def test_index_weights_shown_as_shares_of_siblings():
 
 def test_items_show_reverse_flag_and_both_languages(full_framework):
     md = framework_markdown(full_framework)
-    assert "| `c_voice_1` | Adults listen to my ideas | 大人会听我的想法 | `agree5` |  |" in md
-    assert "| `c_voice_2` | Nobody cares what I think | 我的意见没人在乎 | `agree5` | yes |" in md
+    # voice_heard asks two groups, so the table says who is asked each item (default: both).
+    both = "`child`, `parent`"
+    assert (
+        f"| `c_voice_1` | Adults listen to my ideas | 大人会听我的想法 | {both} | `agree5` |  |"
+        in md
+    )
+    assert (
+        f"| `c_voice_2` | Nobody cares what I think | 我的意见没人在乎 | {both} | `agree5` | yes |"
+        in md
+    )
     section = _section(md, "#### 1.2 Children's voices are heard")
     assert "groups weighted: `child` × 2, `parent` × 1" in section
     assert "A respondent counts when at least 2 of the 3 items are answered." in section
@@ -163,7 +171,7 @@ def test_table_cells_escape_pipes_and_line_breaks(full_framework):
     item.text = {"zh": "甲|乙", "en": "one | two\nthree"}
     md = framework_markdown(fw)
     row = _line(md, "| `c_voice_1` |")
-    assert row == "| `c_voice_1` | one \\| two three | 甲\\|乙 | `agree5` |  |"
+    assert row == "| `c_voice_1` | one \\| two three | 甲\\|乙 | `child`, `parent` | `agree5` |  |"
     header = next(line for line in md.splitlines() if line.startswith("| Item |"))
     # an unescaped pipe would add a column
     assert row.replace("\\|", "").count("|") == header.count("|")

@@ -655,3 +655,32 @@ def test_cli_score_usage_errors_exit_2(tmp_path):
         tmp_path / "scores.txt",
     )
     assert res.exit_code == 2 and ".parquet" in res.output
+
+
+def test_each_group_is_scored_on_its_own_items():
+    # voice asks children v1, v2 (reversed) and parents v3 only; default min_valid_items
+    # (half the group's items, rounded up) gives children 1 of 2 and parents 1 of 1.
+    fw = points_fw()
+    voice = fw.node("voice")
+    voice.min_valid_items = None
+    voice.items[0].respondents = voice.items[1].respondents = ["child"]
+    voice.items[2].respondents = ["parent"]
+    survey, audit = points_data()
+    result = score(fw, survey=survey, audit=audit)
+    # Community X, children, rescaled (v-1)/4 and v2 flipped (6-v) first; v3 ignored:
+    #   c1: (1 + 1)/2 = 1 (w 1); c2: (0.75 + 0.75)/2 = 0.75 (w 2);
+    #   c3: 0.25, one item is enough now (w 1); c4: (0 + 0)/2 = 0 (w 1)
+    #   mean = (1 + 1.5 + 0.25 + 0)/5 = 0.55
+    # parents, v3 only (their v1/v2 answers are not evidence): p1 0.5 (w 1), p2 1 (w 3)
+    #   mean = (0.5 + 3)/4 = 0.875
+    # groups weighted child 3 : parent 1 -> (1.65 + 0.875)/4 = 0.63125
+    groups = result.by_group_frame()
+    x = groups[(groups["community_id"] == "X") & (groups["node_id"] == "voice")]
+    child = x[x["respondent"] == "child"].iloc[0]
+    parent = x[x["respondent"] == "parent"].iloc[0]
+    assert child["score"] == pytest.approx(55.0, abs=1e-9)
+    assert child["n"] == 4
+    assert parent["score"] == pytest.approx(87.5, abs=1e-9)
+    voice_x = row(result, "X", "voice")
+    assert voice_x["score"] == pytest.approx(63.125, abs=1e-9)
+    assert voice_x["points"] == pytest.approx(40 * 0.63125, abs=1e-9)

@@ -219,3 +219,52 @@ def test_band_below_a_field_with_only_a_minimum(fw):
             "band min -5 lies outside the field's range 0..inf"
         )
     }
+
+
+# --------------------------------------------------------------------------- items per group
+
+
+def _voice(fw: Framework) -> Indicator:
+    ind = fw.node("voice_heard")
+    assert isinstance(ind, Indicator)
+    return ind
+
+
+VOICE = ("dimensions", 0, "indicators", 0)
+
+
+def test_items_for_follows_item_respondents(fw):
+    voice = _voice(fw)
+    voice.min_valid_items = None
+    # c_voice_1..3 for children, c_voice_3 also for parents; parents get one item.
+    for it in voice.items[:2]:
+        it.respondents = ["child"]
+    assert [it.id for it in voice.items_for("child")] == ["c_voice_1", "c_voice_2", "c_voice_3"]
+    assert [it.id for it in voice.items_for("parent")] == ["c_voice_3"]
+    assert voice.items_for("staff") == []
+    assert voice.valid_items_needed("child") == 2  # half of 3, rounded up
+    assert voice.valid_items_needed("parent") == 1
+    assert cross_check(fw) == []
+
+
+def test_item_respondents_are_checked_per_group(fw):
+    voice = _voice(fw)
+    voice.items[0].respondents = ["staff"]  # not a group of this indicator
+    for it in voice.items[1:]:
+        it.respondents = ["child"]  # so no item is left for parents
+    problems = _messages(fw)
+    assert (
+        "'staff' is not one of this indicator's respondents"
+        in problems[(*VOICE, "items", 0, "respondents", 0)]
+    )
+    assert problems[(*VOICE, "items")] == "no item is asked of respondent group 'parent'"
+    assert "exceeds the 0 items" not in " ".join(problems.values())
+
+
+def test_min_valid_items_must_fit_every_group(fw):
+    voice = _voice(fw)  # min_valid_items: 2
+    voice.items[2].respondents = ["parent"]
+    voice.items[0].respondents = voice.items[1].respondents = ["child"]
+    assert _messages(fw)[(*VOICE, "min_valid_items")] == (
+        "min_valid_items 2 exceeds the 1 items asked of 'parent'"
+    )

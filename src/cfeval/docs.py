@@ -439,15 +439,26 @@ class _Doc:
         self.emit("")
         if ind.items:
             langs = [self.lang, *self.others]
+            groups = ind.respondents or []
+            split = len(groups) > 1
+            extra = [ui["asked_of"]] if split else []
             self.emit(f"{ui['items']}:", "")
-            self.emit("| " + " | ".join([ui["item"], *langs, ui["scale"], ui["reverse"]]) + " |")
-            self.emit("| --- | " + " | ".join("---" for _ in langs) + " | --- | --- |")
+            self.emit(
+                "| " + " | ".join([ui["item"], *langs, *extra, ui["scale"], ui["reverse"]]) + " |"
+            )
+            self.emit("| --- | " + " | ".join("---" for _ in [*langs, *extra]) + " | --- | --- |")
             for it in ind.items:
                 texts = [self.cell(it.text.get(lg, "")) for lg in langs]
+                who = [", ".join(f"`{g}`" for g in it.respondents or groups)] if split else []
                 rev = ui["yes"] if it.reverse else ""
-                self.emit("| " + " | ".join([f"`{it.id}`", *texts, f"`{it.scale}`", rev]) + " |")
+                self.emit(
+                    "| " + " | ".join([f"`{it.id}`", *texts, *who, f"`{it.scale}`", rev]) + " |"
+                )
             self.emit("")
-            self.emit(ui["valid_items"].format(n=ind.valid_items_needed(), k=len(ind.items)), "")
+            for g in groups if split else [None]:
+                asked = ind.items_for(g) if g else ind.items
+                line = ui["valid_items"].format(n=ind.valid_items_needed(g), k=len(asked))
+                self.emit(f"`{g}`{ui['colon']}{line}" if g else line, "")
         recs = self.paras(ind.recommendation)
         if recs:
             self.emit(f"**{ui['recommendation']}**{ui['colon']}", "")

@@ -274,13 +274,22 @@ class _Engine:
         x = np.empty((len(s), len(items)), order="F")
         for j, it in enumerate(items):
             x[:, j] = s[it.id].to_numpy(dtype=np.float64) if it.id in s.columns else np.nan
+            if it.respondents is not None:
+                # An answer from a group the item is not asked of is not evidence for it.
+                asked_item = np.isin(self.groups, it.respondents)
+                x[~asked_item[self.row_group], j] = np.nan
         rescale_items(
             x,
             np.array([sc.low for sc in scales], dtype=np.float64),
             np.array([sc.high for sc in scales], dtype=np.float64),
             np.array([it.reverse for it in items]),
         )
-        y = RULES[ind.rule.type](x, ind.rule, needed=ind.valid_items_needed(), scale=scales[0])
+        # Each group is asked its own items, so each needs its own share of them.
+        needed_by_group = np.array(
+            [ind.valid_items_needed(g) if ind.items_for(g) else 1 for g in self.groups]
+        )
+        needed = needed_by_group[self.row_group]
+        y = RULES[ind.rule.type](x, ind.rule, needed=needed, scale=scales[0])
         del x
         asked = np.zeros(self.G, bool)
         asked[[self.groups.index(g) for g in ind.respondents or []]] = True

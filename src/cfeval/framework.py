@@ -270,6 +270,13 @@ class Item(_Model):
     reverse: bool = False
     """True for negatively worded questions: answers are reversed before scoring."""
 
+    respondents: list[str] | None = None
+    """Groups asked this question (a subset of the indicator's); default: all of them.
+
+    An indicator asked of children and parents usually words its questions differently
+    for each: the child items list `[child]`, the parent items `[parent]`.
+    """
+
 
 Method = Literal["document_review", "field_inspection", "survey", "interview", "records"]
 SourceKind = Literal["survey", "audit", "records"]
@@ -321,10 +328,22 @@ class Indicator(_Model):
     recommendation: Label
     """What to do when this indicator scores low, per language."""
 
-    def valid_items_needed(self) -> int:
-        """How many valid answers a respondent needs; default: half the items, rounded up."""
-        n = len(self.items or [])
-        return self.min_valid_items or max(1, math.ceil(n / 2))
+    def items_for(self, group: str) -> list[Item]:
+        """The items respondents of ``group`` are asked (none if the group is not asked)."""
+        if group not in (self.respondents or []):
+            return []
+        return [it for it in self.items or [] if it.respondents is None or group in it.respondents]
+
+    def valid_items_needed(self, group: str | None = None) -> int:
+        """How many valid answers a respondent (of ``group``) needs to count.
+
+        ``min_valid_items`` when set; otherwise half the items the group is asked (all the
+        indicator's items when ``group`` is None), rounded up.
+        """
+        if self.min_valid_items:
+            return self.min_valid_items
+        n = len(self.items_for(group) if group is not None else self.items or [])
+        return max(1, math.ceil(n / 2))
 
 
 class Dimension(_Model):
@@ -673,13 +692,27 @@ def _check_indicator(fw: Framework, loc: Loc, ind: Indicator, out: list) -> None
                 )
             else:
                 scales.add(it.scale)
-        if ind.min_valid_items is not None and ind.items and ind.min_valid_items > len(ind.items):
-            out.append(
-                (
-                    (*loc, "min_valid_items"),
-                    f"min_valid_items {ind.min_valid_items} exceeds the {len(ind.items)} items",
-                )
-            )
+        for j, it in enumerate(ind.items or []):
+            for k, r in enumerate(it.respondents or []):
+                if r not in (ind.respondents or []):
+                    out.append(
+                        (
+                            (*loc, "items", j, "respondents", k),
+                            f"{r!r} is not one of this indicator's respondents {ind.respondents or []}",
+                        )
+                    )
+        if ind.items:
+            for r in ind.respondents or []:
+                asked = len(ind.items_for(r))
+                if asked == 0:
+                    out.append(((*loc, "items"), f"no item is asked of respondent group {r!r}"))
+                elif ind.min_valid_items is not None and ind.min_valid_items > asked:
+                    out.append(
+                        (
+                            (*loc, "min_valid_items"),
+                            f"min_valid_items {ind.min_valid_items} exceeds the {asked} items asked of {r!r}",
+                        )
+                    )
         if ind.rule.type == "share_favourable" and scales:
             for key in sorted(scales):
                 s = fw.scales[key]

@@ -54,8 +54,11 @@ def rescale_items(
     return x
 
 
-def respondent_mean(x: np.ndarray, needed: int) -> np.ndarray:
-    """Each row's mean over its valid (non-NaN) entries; NaN with fewer than ``needed``."""
+def respondent_mean(x: np.ndarray, needed) -> np.ndarray:
+    """Each row's mean over its valid (non-NaN) entries; NaN with fewer than ``needed``.
+
+    ``needed`` is one number or one per row (groups asked different numbers of items).
+    """
     import numpy as np
 
     n = x.shape[0]

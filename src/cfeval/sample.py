@@ -284,27 +284,10 @@ def _survey(fw, comms, att, rng) -> pd.DataFrame:
 def items_for(indicator, group: str) -> list:
     """The items of a survey indicator that respondents of ``group`` are asked.
 
-    The format lists an indicator's items without saying which questionnaire each is on;
-    the shipped frameworks prefix item ids with the group's initial (``c_`` children,
-    ``p_`` parents, ``s_`` staff). An item whose prefix names exactly one of the
-    indicator's groups belongs to that group; other items are asked of every group; a
-    group that owns no item is asked all of them.
+    Follows the framework: an item's ``respondents`` (default: every group of its
+    indicator); see :meth:`cfeval.framework.Indicator.items_for`.
     """
-    groups = indicator.respondents or []
-    if group not in groups:
-        return []
-    by_initial: dict[str, list[str]] = {}
-    for g in groups:
-        by_initial.setdefault(g[:1].lower(), []).append(g)
-
-    def owner(item) -> str | None:
-        head, sep, _ = item.id.partition("_")
-        owners = by_initial.get(head.lower(), []) if sep and len(head) == 1 else []
-        return owners[0] if len(owners) == 1 else None
-
-    items = indicator.items or []
-    own = [it for it in items if owner(it) == group]
-    return [it for it in items if owner(it) in (group, None)] if own else list(items)
+    return indicator.items_for(group)
 
 
 def questionnaire(framework: Framework, group: str) -> list[tuple[Any, Any]]:
@@ -709,8 +692,8 @@ def _readme(sections, seed: int) -> str:
         "- survey answers: attainment + respondent effect (sd 0.12) + answer noise (sd 0.16),",
         "  rounded to the nearest scale step (ordered-probit-like); reverse-worded items are",
         "  answered reversed; children answer a little more kindly than parents. Each group",
-        "  answers its own questionnaire: items whose id starts with the group's initial",
-        "  (`c_`, `p_`, `s_`) plus unprefixed ones (see `cfeval.sample.items_for`). Per community",
+        "  answers its own questionnaire: the items the framework asks of it (an item's",
+        "  `respondents`, default every group of its indicator). Per community",
         "  and wave 32-58 children, 21-39 parents and 3-6 staff (groups the framework declares).",
         "- imperfections: about 2% skipped answers (blank), 5% of respondents who break off",
         "  and skip half, about 3% \"don't know\" (the scale's missing code), post-stratification",
