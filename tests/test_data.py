@@ -247,6 +247,14 @@ def test_missing_items_are_one_warning_per_file(full_framework):
     assert survey[ITEMS].isna().sum().tolist() == [0, 1, 1, 1, 1]
 
 
+def test_items_asked_of_other_groups_are_not_expected(full_framework):
+    fw = full_framework.model_copy(deep=True)
+    fw.node("voice_heard").items[2].respondents = ["child"]  # c_voice_3: children only
+    frame = pd.DataFrame({"community_id": ["A"], "respondent": ["parent"], "c_voice_1": [3]})
+    _, report = read_survey(fw, frame)
+    assert report.flatten() == [[None, "c_voice_2", "missing-column"]]
+
+
 def test_no_community_column_excludes_every_row_with_one_line(full_framework):
     frame = pd.DataFrame({"respondent": ["child"] * 3, **{i: [3] * 3 for i in ITEMS}})
     survey, report = read_survey(full_framework, frame)

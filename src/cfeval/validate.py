@@ -303,11 +303,12 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
             out[name] = id_texts(col)
 
     present = {g for g in pd.unique(out["respondent"][~excluded]) if g is not None}
+    # Only the items asked of the groups in this file are expected in it.
     expected = [
         it.id
         for ind in framework.indicators()
-        if ind.items and (not present or present & set(ind.respondents or []))
-        for it in ind.items
+        for it in ind.items or []
+        if not present or present & set(it.respondents or ind.respondents or [])
     ]
     missing_items = [i for i in expected if i not in cols]
     if missing_items:
