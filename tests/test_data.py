@@ -311,7 +311,8 @@ def test_audit_problems(full_framework):
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [("1", 1.0), ("0", 0.0), ("TRUE", 1.0), ("false", 0.0), ("Yes", 1.0), ("no", 0.0),
-     ("是", 1.0), ("否", 0.0), ("有", 1.0), ("无", 0.0), ("Y", 1.0), ("n", 0.0), ("", None)],
+     ("是", 1.0), ("否", 0.0), ("有", 1.0), ("无", 0.0), ("Y", 1.0), ("n", 0.0), ("", None),
+     (None, None), (float("nan"), None)],
 )  # fmt: skip
 def test_boolean_cells(full_framework, cell, expected):
     frame = pd.DataFrame({"community_id": ["A"], "has_council": [cell]})

@@ -497,7 +497,8 @@ def _booleans(col, report, table, rows, header):
         return BOOLEAN_WORDS.get(text)
 
     vals = text_values(col, convert)
-    bad = np.equal(vals, None)
+    # text_values leaves missing cells None too: a blank answer is missing, not a mistake.
+    bad = np.equal(vals, None) & col.notna().to_numpy()
     _cell_issues(
         report,
         table,
