@@ -131,6 +131,12 @@ EXPECTED = [
         "weights must be positive (got 0)",
     ),
     (
+        "item_respondent_unknown",
+        81,
+        "dimensions.0.indicators.0.items.2.respondents.0",
+        "'staff' is not one of this indicator's respondents ['child', 'parent']",
+    ),
+    (
         "label_missing_language",
         54,
         "dimensions.0.dimensions.0.indicators.0.label",
@@ -170,7 +176,13 @@ EXPECTED = [
         "min_valid_items_too_many",
         82,
         "dimensions.0.indicators.0.min_valid_items",
-        "min_valid_items 4 exceeds the 3 items",
+        "min_valid_items 4 exceeds the 3 items asked of 'child'",
+    ),
+    (
+        "min_valid_items_too_many",
+        82,
+        "dimensions.0.indicators.0.min_valid_items",
+        "min_valid_items 4 exceeds the 3 items asked of 'parent'",
     ),
     (
         "missing_code_is_value",
