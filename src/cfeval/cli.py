@@ -495,6 +495,8 @@ def _progress(total: int, what: str):
     """A rich progress bar and the ``on_done(id, ok)`` callback that advances it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # No refresh thread (auto_refresh=False): worker processes are forked while the bar
+    # is live, and forking a process that runs other threads invites deadlocks.
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -502,11 +504,13 @@ def _progress(total: int, what: str):
         TimeElapsedColumn(),
         console=_console(),
         transient=False,
+        auto_refresh=False,
     )
     task = progress.add_task(what, total=total)
 
     def on_done(_id: str, _ok: bool) -> None:
         progress.advance(task)
+        progress.refresh()
 
     return progress, on_done
 
