@@ -268,3 +268,11 @@ def test_min_valid_items_must_fit_every_group(fw):
     assert _messages(fw)[(*VOICE, "min_valid_items")] == (
         "min_valid_items 2 exceeds the 1 items asked of 'parent'"
     )
+
+
+def test_items_can_be_asked_of_some_groups_only(index_framework):
+    ind = index_framework.node("youth_served")
+    assert [it.id for it in ind.items_for("youth")] == ["y_served_1", "y_served_2"]
+    assert [it.id for it in ind.items_for("staff")] == ["y_served_1"]
+    assert ind.items_for("parent") == []
+    assert (ind.valid_items_needed("youth"), ind.valid_items_needed("staff")) == (1, 1)
