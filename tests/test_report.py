@@ -553,3 +553,22 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
                 next(g for g in ("优秀", "良好", "合格", "待合格") if f"评估等级{g}" in text)
             )
     assert len(grades) == 3
+
+
+def test_dates_do_not_depend_on_the_locale():
+    assert report._date_text(dt.date(2024, 12, 5), "en") == "5 December 2024"
+    assert report._date_text(dt.date(2024, 12, 5), "zh") == "2024年12月5日"
+
+
+def test_fingerprint_is_the_data_files_sha256_prefix():
+    import hashlib
+    from types import SimpleNamespace
+
+    one = SimpleNamespace(provenance={"data": [{"path": "s.csv", "sha256": "ab" * 32}]})
+    assert report._fingerprint(one) == "ab" * 8
+    a, b = "11" * 32, "ff" * 32
+    two = SimpleNamespace(
+        provenance={"data": [{"sha256": b}, {"sha256": a}], "framework": {"sha256": "x"}}
+    )
+    assert report._fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
+    assert report._fingerprint(SimpleNamespace(provenance={})) == "—"

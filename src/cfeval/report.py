@@ -274,10 +274,27 @@ def _label(lab: dict[str, str] | None, lang: str) -> str:
     return lab.get(lang) or next(iter(lab.values()))
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
 def _date_text(date: dt.date, lang: str) -> str:
+    # Not strftime("%B"): under a Chinese locale it would put 六月 into an English report.
     if lang == "zh":
         return f"{date.year}年{date.month}月{date.day}日"
-    return f"{date.day} {date.strftime('%B')} {date.year}"
+    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
 
 
 def report_filename(community_id: str, lang: str) -> str:
@@ -304,14 +321,9 @@ def _grades(fw, lang):
 
 
 def _grade_of(value: Any, grades: dict, fw, score: float | None) -> dict:
-    """Look a grade up by id (the contract) or, failing that, by label or by score."""
+    """The grade with id ``value``; without one (no score), the grade of ``score`` or the lowest."""
     if value in grades:
         return grades[value]
-    for g in grades.values():
-        if value is not None and any(
-            value == lab for lab in fw.scoring.grades[g["rank"]].label.values()
-        ):
-            return g
     if score is not None:
         return grades[fw.grade_for(score).id]
     return next(reversed(grades.values()))
@@ -332,42 +344,26 @@ def _pick_wave(frame, community_id: str, wave: str | None) -> str:
 
 
 def _fingerprint(result) -> str:
+    """First 16 hex digits of the data's SHA-256 (of the files' digests when several)."""
+    import hashlib
+
     prov = getattr(result, "provenance", None) or {}
-    digests: list[str] = []
-
-    def collect(obj):
-        if isinstance(obj, dict):
-            for key, value in sorted(obj.items()):
-                if isinstance(value, str) and "sha256" in str(key) and key != "framework_sha256":
-                    digests.append(value)
-                else:
-                    collect(value)
-        elif isinstance(obj, list | tuple):
-            for value in obj:
-                collect(value)
-
-    collect(prov.get("data") if isinstance(prov, dict) and "data" in prov else prov)
+    digests = sorted(d["sha256"] for d in prov.get("data", []) if d.get("sha256"))
     if not digests:
         return "—"
     if len(digests) == 1:
         return digests[0][:16]
-    import hashlib
-
-    return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()[:16]
+    return hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
 
 
 def _excluded(result, lang: str) -> list[dict]:
-    report = getattr(result, "report", None)
-    counts = getattr(report, "excluded_rows", None) if report is not None else None
-    if callable(counts):
-        counts = counts()
-    if not counts:
-        return []
-    rows = []
-    for code, count in sorted(dict(counts).items()):
-        name = ISSUE_CODES.get(code, {}).get(lang, code)
-        rows.append({"reason": name, "code": code, "rows": int(count)})
-    return rows
+    """Rows the data reader excluded, by reason, named in the report's language."""
+    counts = getattr(getattr(result, "report", None), "excluded_rows", None) or {}
+    return [
+        {"reason": ISSUE_CODES.get(code, {}).get(lang, code), "code": code, "rows": int(n)}
+        for code, n in sorted(dict(counts).items())
+        if n
+    ]
 
 
 def _version() -> str:
@@ -608,12 +604,13 @@ def build_context(
             [_label(n.label, lang) for n in survey],
             [_label(fw.respondents[k].label, lang) for k in group_keys],
             cells,
-            insufficient_text=t["insufficient_n"].replace("{n}", "{n}"),
+            insufficient_text=t["insufficient_n"],
         )
 
     ind_rows = [by_node[node.id] for _, node in indicators]
     order = {node.id: i for i, (_, node) in enumerate(indicators)}
-    ok = [r for r in ind_rows if str(r.status) == "ok" and _num(r.score) is not None]
+    # A strength is something achieved: an indicator with data and a score above zero.
+    ok = [r for r in ind_rows if str(r.status) == "ok" and (_num(r.score) or 0) > 0]
     ok.sort(key=lambda r: (-float(r.score), -(_num(r.max_points) or 0), order[r.node_id]))
     gains = [r for r in ind_rows if (_num(getattr(r, "potential_gain", None)) or 0) > 1e-9]
     gains.sort(key=lambda r: (-float(r.potential_gain), order[r.node_id]))
@@ -645,6 +642,7 @@ def build_context(
                 }
             )
 
+    coverage = None if root is None else _num(getattr(root, "coverage", None))
     name = mask_pii(getattr(crow, "name", "")) or mask_pii(community_id)
     return {
         "lang": lang,
@@ -677,9 +675,7 @@ def build_context(
             "bonus": _fmt(getattr(crow, "bonus_points", None)),
             "has_bonus": (_num(getattr(crow, "bonus_points", None)) or 0) > 0,
             "vetoed": bool(getattr(crow, "vetoed", False)),
-            "coverage": _fmt(100 * (_num(getattr(root, "coverage", None)) or 0), 0) + "%"
-            if root is not None and _num(getattr(root, "coverage", None)) is not None
-            else t["not_applicable"],
+            "coverage": t["not_applicable"] if coverage is None else f"{coverage:.0%}",
             "rank": t["rank_value"].format(rank=rank, total=len(peers_total))
             if rank
             else t["not_applicable"],
