@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cfeval import report
 from cfeval.errors import CfevalError, UsageError
@@ -572,3 +574,34 @@ def test_fingerprint_is_the_data_files_sha256_prefix():
     )
     assert report._fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
     assert report._fingerprint(SimpleNamespace(provenance={})) == "—"
+
+
+# --------------------------------------------------------------------------- properties
+
+_text = st.text(alphabet=st.sampled_from("0123456789Xx -+()社区电话号码ab"), max_size=60)
+
+
+@given(_text)
+def test_masking_keeps_length_is_idempotent_and_leaves_no_mobile_number(text):
+    masked = report.mask_pii(text)
+    assert len(masked) == len(text)
+    assert report.mask_pii(masked) == masked
+    assert not re.search(r"(?<![0-9])1[3-9]\d{9}(?![0-9])", masked)
+    # only digits (and the X of an ID card) are ever replaced
+    assert all(a == b or b == "*" for a, b in zip(text, masked, strict=True))
+
+
+@given(st.text(max_size=40))
+def test_css_string_decodes_back_to_the_text(text):
+    out = str(report._css_string(text))
+    inner = out[1:-1]
+    assert '"' not in inner and "<" not in inner and "\n" not in inner
+    decoded = re.sub(r"\\([0-9a-f]{6})", lambda m: chr(int(m.group(1), 16)), inner)
+    assert decoded == text
+
+
+@given(st.text(max_size=40))
+def test_report_filenames_never_leave_the_folder(cid):
+    name = report.report_filename(cid, "en")
+    assert "/" not in name and "\\" not in name and not name.startswith(".")
+    assert name.endswith("_en.pdf")

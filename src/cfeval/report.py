@@ -814,14 +814,8 @@ def _css_string(value: Any):
     """
     from markupsafe import Markup
 
-    out = []
-    for ch in str(value):
-        if ch.isascii() and not ch.isalnum():
-            out.append(f"\\{ord(ch):06x}")
-        elif ord(ch) < 32:
-            continue
-        else:
-            out.append(ch)
+    # Six hex digits end an escape by themselves; non-ASCII characters cannot end a string.
+    out = [f"\\{ord(ch):06x}" if ch.isascii() and not ch.isalnum() else ch for ch in str(value)]
     return Markup('"' + "".join(out) + '"')
 
 
