@@ -605,3 +605,18 @@ def test_report_filenames_never_leave_the_folder(cid):
     name = report.report_filename(cid, "en")
     assert "/" not in name and "\\" not in name and not name.startswith(".")
     assert name.endswith("_en.pdf")
+
+
+def test_survey_only_data_without_names_or_any_score(full_framework, tmp_path):
+    from cfeval.data import load_data
+    from cfeval.engine import score
+
+    survey, _ = write_data(tmp_path / "data")
+    res = score(full_framework, load_data(full_framework, survey=survey))
+    ctx = report.build_comparison_context(res, lang="en", date=DATE)
+    rows = {r["id"]: r for r in ctx["table"]}
+    # without an audit file the survey-only community Z99 is known but has nothing to score
+    assert rows["Z99"]["grade"]["label"] == "—" and rows["Z99"]["score"] == "—"
+    assert ctx["table"][-1]["id"] == "Z99"  # unscored communities rank last
+    one = report.build_context(res, "A01", lang="en", date=DATE)
+    assert one["community"]["name"] == "A01"  # no audit names: the id stands in

@@ -323,12 +323,13 @@ def _grades(fw, lang):
 
 
 def _grade_of(value: Any, grades: dict, fw, score: float | None) -> dict:
-    """The grade with id ``value``; without one (no score), the grade of ``score`` or the lowest."""
+    """The grade with id ``value``, else the grade of ``score``; a community without any
+    score (no usable data at all) gets no grade rather than the lowest."""
     if value in grades:
         return grades[value]
     if score is not None:
         return grades[fw.grade_for(score).id]
-    return next(reversed(grades.values()))
+    return {"id": None, "label": "—", "colour": "#b9c2cb", "rank": None}
 
 
 def _pick_wave(frame, community_id: str, wave: str | None) -> str:
@@ -780,7 +781,8 @@ def build_comparison_context(
     city_order = sorted(set(cities))
     counts = [[0] * len(grades) for _ in city_order]
     for city, row in zip(cities, table, strict=True):
-        counts[city_order.index(city)][row["grade"]["rank"]] += 1
+        if row["grade"]["rank"] is not None:
+            counts[city_order.index(city)][row["grade"]["rank"]] += 1
     dist = charts.grade_distribution(
         city_order,
         [g["label"] for g in grades.values()],
