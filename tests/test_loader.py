@@ -501,6 +501,18 @@ def test_python_tags_are_refused_not_run():
     assert "tag" in info.value.problems[0].message
 
 
+def test_problems_inside_a_duplicated_key_point_into_the_value_kept(full_yaml):
+    # YAML keeps the last `scoring:`; it lacks `grades`, and that problem must point at
+    # the kept block, not at the earlier one that had grades.
+    text = full_yaml.read_text(encoding="utf-8") + "scoring:\n  method: index\n"
+    last = text.count("\n") - 1  # the line of the appended `scoring:`
+    with pytest.raises(FrameworkError) as info:
+        parse_framework(text, "dup.yaml")
+    where = {(p.path, p.message.split(";")[0]): p.line for p in info.value.problems}
+    assert where[("scoring.grades", "missing required key `grades`")] == last
+    assert where[("scoring", "duplicate key `scoring` (also on line 11)")] == last
+
+
 def test_unclosed_quote_at_end_of_file_points_at_the_quote():
     with pytest.raises(FrameworkError) as info:
         parse_framework('id: x\nversion: "1.0\n', "q.yaml")

@@ -271,6 +271,12 @@ def _construct(
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if key in result:
+                # A duplicate key replaces the earlier value: forget where that value's
+                # parts were, so later problems point into the value that is kept.
+                prefix = (*loc, key)
+                for stale in [m for m in out.marks if m[: len(prefix)] == prefix]:
+                    del out.marks[stale]
             # A collection's own mark is the `key:` line (its value starts on the next line).
             if not isinstance(value_node, yaml.ScalarNode):
                 out.marks[(*loc, key)] = _mark(key_node.start_mark)
