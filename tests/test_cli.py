@@ -268,3 +268,39 @@ def test_frameworks_show_refuses_a_language_the_framework_lacks():
     )
     assert result.exit_code == 2
     assert "fixture-index has no 'zh' texts; its languages: en" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "score", "report"])
+def test_data_commands_share_the_same_data_options(command):
+    # One set of data options (SurveyOpt, AuditOpt, MappingOpt, SheetOpt) for every command
+    # that reads data, so a mapping file that works for `check` works for `score` too.
+    cmd = typer.main.get_command(app).commands[command]
+    options = {name: p for p in cmd.params for name in p.opts}
+    for flag in ("--survey", "--audit", "--mapping", "--sheet"):
+        assert flag in options, flag
+    assert options["--survey"].multiple
+
+
+def test_score_reads_a_text_export_through_its_mapping_file(tmp_path):
+    data = ROOT / "sample_data" / "chengdu"
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "chengdu-community",
+            "--survey",
+            str(data / "wjx_text_export.xlsx"),
+            "--mapping",
+            str(data / "wjx_mapping.yaml"),
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code in (0, 1), result.output
+    # the children's answers arrived: a child-survey indicator has a score with n > 0
+    import pandas as pd
+
+    frame = pd.read_csv(out)
+    voice = frame[frame["node_id"] == "children_voice"]
+    assert len(voice) > 0 and (voice["n"] > 0).all()

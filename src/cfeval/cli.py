@@ -59,7 +59,8 @@ app.add_typer(frameworks_app, name="frameworks")
 FrameworkArg = Annotated[
     str,
     typer.Argument(
-        help="A shipped framework id (see `cfeval frameworks`) or a framework YAML file."
+        metavar="FRAMEWORK",
+        help="A shipped framework id (see `cfeval frameworks`) or a framework YAML file.",
     ),
 ]
 LangOpt = Annotated[
@@ -68,6 +69,36 @@ LangOpt = Annotated[
         "--lang", help="Language of labels, e.g. zh or en (default: the framework's first)."
     ),
 ]
+# The data options, the same for every command that reads data (check, score, report).
+SurveyOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--survey", metavar="FILE", help="Survey file (CSV, XLSX, Parquet); repeat for several."
+    ),
+]
+AuditOpt = Annotated[
+    Path | None,
+    typer.Option("--audit", metavar="FILE", help="Audit file (CSV, XLSX, Parquet)."),
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping", metavar="FILE", help="YAML mapping of headers/texts to item ids and codes."
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option("--sheet", metavar="NAME", help="XLSX sheet name (default: the first)."),
+]
+
+
+def _load_data(fw: Framework, survey, audit, mapping, sheet):
+    """The data options read into a Dataset; at least one of --survey / --audit is needed."""
+    if not survey and audit is None:
+        raise UsageError("give the data: --survey FILE and/or --audit FILE")
+    from cfeval.data import load_data
+
+    return load_data(fw, survey=survey or None, audit=audit, mapping=mapping, sheet=sheet)
 
 
 def _show_version(value: bool) -> None:
@@ -350,20 +381,10 @@ def _print_data_report(report) -> None:
 @app.command()
 def check(
     framework: FrameworkArg,
-    survey: Annotated[
-        list[Path] | None,
-        typer.Option("--survey", help="Survey file (CSV, XLSX, Parquet); repeat for several."),
-    ] = None,
-    audit: Annotated[
-        Path | None, typer.Option("--audit", help="Audit file (CSV, XLSX, Parquet).")
-    ] = None,
-    mapping: Annotated[
-        Path | None,
-        typer.Option("--mapping", help="YAML mapping of headers/texts to item ids and codes."),
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")
-    ] = None,
+    survey: SurveyOpt = None,
+    audit: AuditOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write every data issue to this CSV file.")
     ] = None,
@@ -377,9 +398,7 @@ def check(
     fw = check_framework(framework)
     if not survey and audit is None:
         return
-    from cfeval.data import check as check_data
-
-    report = check_data(fw, survey=survey or None, audit=audit, mapping=mapping, sheet=sheet)
+    report = _load_data(fw, survey, audit, mapping, sheet).report
     _print_data_report(report)
     if out is not None:
         report.write_csv(out)
@@ -423,13 +442,10 @@ _SCORE_ROWS_SHOWN = 30
 @app.command("score")
 def score_cmd(
     framework: FrameworkArg,
-    survey: Annotated[
-        list[Path] | None,
-        typer.Option("--survey", help="Survey file (CSV, XLSX, Parquet); repeat for several."),
-    ] = None,
-    audit: Annotated[
-        Path | None, typer.Option("--audit", help="Audit file (CSV, XLSX, Parquet).")
-    ] = None,
+    survey: SurveyOpt = None,
+    audit: AuditOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -445,16 +461,13 @@ def score_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cfeval.data import load_data
     from cfeval.engine import score
     from cfeval.loader import load_framework
 
-    if not survey and audit is None:
-        raise UsageError("give the data: --survey FILE and/or --audit FILE")
     if out is not None and out.suffix.lower() not in {".csv", ".xlsx", ".json", ".parquet"}:
         raise UsageError(f"cannot write {out}: use a .csv, .xlsx, .json or .parquet file name")
     fw = load_framework(framework)
-    result = score(fw, load_data(fw, survey=survey or None, audit=audit))
+    result = score(fw, _load_data(fw, survey, audit, mapping, sheet))
     if out is not None:
         result.write(out)
     lang = lang or fw.languages[0]
@@ -523,12 +536,10 @@ def _print_failures(failed: dict[str, str]) -> None:
 @app.command()
 def report(
     framework: FrameworkArg,
-    survey: Annotated[
-        Path | None, typer.Option("--survey", help="Survey file (CSV, XLSX, Parquet).")
-    ] = None,
-    audit: Annotated[
-        Path | None, typer.Option("--audit", help="Audit file (CSV, XLSX, Parquet).")
-    ] = None,
+    survey: SurveyOpt = None,
+    audit: AuditOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
     community: Annotated[
         list[str] | None,
         typer.Option("--community", help="Community id to report on (repeatable)."),
@@ -562,17 +573,14 @@ def report(
 
     Exit code 1 when a community's report could not be written (the others still are).
     """
-    from cfeval.data import load_data
     from cfeval.engine import score
     from cfeval.loader import load_framework
     from cfeval.report import render_batch, render_comparison
 
     if sum([bool(community), all_, compare]) != 1:
         raise UsageError("choose exactly one of --community ID, --all or --compare")
-    if survey is None and audit is None:
-        raise UsageError("give the data: --survey FILE and/or --audit FILE")
     fw = load_framework(framework)
-    result = score(fw, load_data(fw, survey=survey, audit=audit))
+    result = score(fw, _load_data(fw, survey, audit, mapping, sheet))
     if compare:
         path = render_comparison(
             result,

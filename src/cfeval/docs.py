@@ -23,6 +23,8 @@ from pathlib import Path
 
 from cfeval.errors import UsageError
 from cfeval.framework import (
+    METHOD_LABELS,
+    SOURCE_LABELS,
     BonusItem,
     Dimension,
     Framework,
@@ -190,19 +192,6 @@ _UI: dict[str, dict[str, str]] = {
         "scale_mean": "均值：每名答题者各题平均分（反向题先转换）按选项范围换算为0–100%，先算各组均值，再合成各组。",
         "share_favourable": "积极比例：各题平均分（反向题先转换）不低于 {cut:g} 的答题者比例，先分组计算，再合成各组。",
     },
-}
-
-_METHODS = {
-    "document_review": {"en": "Document review", "zh": "查阅资料"},
-    "field_inspection": {"en": "Field inspection", "zh": "实地查看"},
-    "survey": {"en": "Survey", "zh": "问卷调查"},
-    "interview": {"en": "Interview", "zh": "访谈"},
-    "records": {"en": "Records", "zh": "台账记录"},
-}
-_SOURCES = {
-    "survey": {"en": "survey", "zh": "问卷"},
-    "audit": {"en": "audit checklist", "zh": "审核表"},
-    "records": {"en": "records", "zh": "台账"},
 }
 
 
@@ -411,12 +400,12 @@ class _Doc:
         self.emit(f"{hashes} {number} {self.both(ind.label)} · {self.amount(ind, siblings)}", "")
         for p in self.paras(ind.description):
             self.emit(p, "")
-        source = self.word(_SOURCES, ind.source)
+        source = self.word(SOURCE_LABELS, ind.source)
         if ind.field:
             source += f"{ui['comma']}{ui['field']} `{ind.field}`"
         self.emit(
             f"- **{ui['id']}**{ui['colon']}`{ind.id}`",
-            f"- **{ui['method']}**{ui['colon']}{self.word(_METHODS, ind.method)}",
+            f"- **{ui['method']}**{ui['colon']}{self.word(METHOD_LABELS, ind.method)}",
             f"- **{ui['source']}**{ui['colon']}{source}",
             f"- **{ui['rule']}**{ui['colon']}{self.rule_words(ind.rule, ind.field)}",
         )
@@ -534,7 +523,7 @@ class _Doc:
         self.emit(title, "")
         self.emit(
             f"- **{ui['id']}**{ui['colon']}`{b.id}`",
-            f"- **{ui['method']}**{ui['colon']}{self.word(_METHODS, b.method)}",
+            f"- **{ui['method']}**{ui['colon']}{self.word(METHOD_LABELS, b.method)}",
             f"- **{ui['source']}**{ui['colon']}{ui['field']} `{b.field}`",
         )
         if isinstance(b, BonusItem):

@@ -281,6 +281,21 @@ class Item(_Model):
 Method = Literal["document_review", "field_inspection", "survey", "interview", "records"]
 SourceKind = Literal["survey", "audit", "records"]
 
+#: How evidence is collected, in the words assessment sheets use (docs and reports share it).
+METHOD_LABELS: dict[str, Label] = {
+    "document_review": {"zh": "查阅资料", "en": "Document review"},
+    "field_inspection": {"zh": "实地查看", "en": "Field inspection"},
+    "survey": {"zh": "问卷调查", "en": "Survey"},
+    "interview": {"zh": "访谈", "en": "Interview"},
+    "records": {"zh": "台账记录", "en": "Records"},
+}
+#: Where an indicator's data comes from.
+SOURCE_LABELS: dict[str, Label] = {
+    "survey": {"zh": "问卷", "en": "survey"},
+    "audit": {"zh": "审核表", "en": "audit checklist"},
+    "records": {"zh": "台账", "en": "records"},
+}
+
 
 class Indicator(_Model):
     """A leaf of the tree: one thing that is measured and scored."""

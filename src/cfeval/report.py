@@ -26,6 +26,7 @@ from typing import Any
 
 from cfeval._paths import asset_dir
 from cfeval.errors import CfevalError, UsageError
+from cfeval.framework import METHOD_LABELS
 
 __all__ = [
     "UI",
@@ -200,14 +201,6 @@ UI: dict[str, dict[str, str]] = {
         "not_applicable": "—",
         "contents_note": "Generated from the assessment data; every score carries its uncertainty interval.",
     },
-}
-
-METHODS = {
-    "document_review": {"zh": "资料查阅", "en": "Document review"},
-    "field_inspection": {"zh": "实地查看", "en": "Field inspection"},
-    "survey": {"zh": "问卷调查", "en": "Survey"},
-    "interview": {"zh": "访谈", "en": "Interview"},
-    "records": {"zh": "台账记录", "en": "Records"},
 }
 
 ISSUE_CODES = {
@@ -483,7 +476,7 @@ def _section(
         n = _num(row.n)
         entry.update(
             kind="indicator",
-            method=METHODS[child.method][lang],
+            method=METHOD_LABELS[child.method][lang],
             n=str(int(n)) if child.source == "survey" and n is not None else t["not_applicable"],
             groups=_groups_of(by_group, child.id, fw, lang, t) if child.source == "survey" else [],
         )

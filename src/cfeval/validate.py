@@ -156,9 +156,21 @@ def _exclude_missing_column(report, table, name, n, excluded) -> None:
     excluded[:] = True
 
 
+def _required_ids(report, table, cols, rows, excluded, name, code, message):
+    """An id-like column whose blank cells exclude their row (each listed under ``code``)."""
+    import pandas as pd
+
+    col = table.frame[cols[name]]
+    ids = id_texts(col)
+    missing = pd.isna(ids)
+    _cell_issues(report, table, rows, table.headers[cols[name]], col, missing, code, message)
+    report.exclude(code, (missing & ~excluded).sum())
+    excluded |= missing
+    return ids
+
+
 def _community(report, table, cols, mapping, rows, excluded):
     import numpy as np
-    import pandas as pd
 
     n = len(table.frame)
     if mapping is not None and mapping.community_id is not None:
@@ -166,48 +178,36 @@ def _community(report, table, cols, mapping, rows, excluded):
     if "community_id" not in cols:
         _exclude_missing_column(report, table, "community_id", n, excluded)
         return np.full(n, None, dtype=object)
-    col = table.frame[cols["community_id"]]
-    ids = id_texts(col)
-    missing = pd.isna(ids)
-    _cell_issues(
+    return _required_ids(
         report,
         table,
+        cols,
         rows,
-        table.headers[cols["community_id"]],
-        col,
-        missing,
+        excluded,
+        "community_id",
         "missing-community-id",
         "no community id; fill it in or the row cannot be used",
     )
-    report.exclude("missing-community-id", (missing & ~excluded).sum())
-    excluded |= missing
-    return ids
 
 
 def _wave(report, table, cols, mapping, rows, excluded):
     import numpy as np
-    import pandas as pd
 
     n = len(table.frame)
     if mapping is not None and mapping.wave is not None:
         return np.full(n, norm_id(mapping.wave), dtype=object), True
     if "wave" not in cols:
         return np.full(n, "1", dtype=object), False
-    col = table.frame[cols["wave"]]
-    waves = id_texts(col)
-    missing = pd.isna(waves)
-    _cell_issues(
+    waves = _required_ids(
         report,
         table,
+        cols,
         rows,
-        table.headers[cols["wave"]],
-        col,
-        missing,
+        excluded,
+        "wave",
         "missing-wave",
         "the wave is blank while the file has a wave column; fill it in",
     )
-    report.exclude("missing-wave", (missing & ~excluded).sum())
-    excluded |= missing
     return waves, True
 
 
