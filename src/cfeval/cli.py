@@ -11,8 +11,6 @@ imported inside the commands that need them, so ``cfeval --help`` answers at onc
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from cfeval import __version__
+from cfeval._io import atomic_write
 from cfeval.errors import CfevalError, UsageError
 
 if TYPE_CHECKING:
@@ -153,14 +152,7 @@ def _write_atomic(path: Path, text: str) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot write {path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
 
 
 # --------------------------------------------------------------------------- frameworks

@@ -16,11 +16,10 @@ checkout; an optional argument names another output folder).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from cfeval._io import atomic_write
 from cfeval.errors import UsageError
 from cfeval.framework import (
     METHOD_LABELS,
@@ -583,19 +582,7 @@ def write_framework_docs(out_dir: str | Path | None = None, lang: str = "en") ->
     for fid, path in shipped_frameworks():
         text = framework_markdown(load_framework(path), lang=lang)
         target = folder / f"{fid}.md"
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{fid}.", suffix=".md.tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            # mkstemp creates the file private (0600); give it the usual mode.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(target)
+        written.append(atomic_write(target, text))
     return written
 
 

@@ -9,12 +9,12 @@ flattened for tests, turned into a table and written as CSV.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cfeval._io import atomic_write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,16 +133,9 @@ class DataReport:
 
     def write_csv(self, path: str | Path) -> Path:
         """Write :meth:`to_frame` as CSV (UTF-8 with BOM so Excel shows Chinese), atomically."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                self.to_frame().to_csv(fh, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(
+            path, self.to_frame().to_csv(index=False, lineterminator="\n"), encoding="utf-8-sig"
+        )
 
     def _sort(self) -> None:
         # Issues read in file order, then sheet order; file-wide lines first.

@@ -18,12 +18,12 @@ import logging
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfeval._io import atomic_write
 from cfeval._paths import asset_dir
 from cfeval.errors import CfevalError, UsageError
 from cfeval.framework import METHOD_LABELS
@@ -937,22 +937,6 @@ def _uncovered(html: str) -> list[str]:
     return sorted(c for c in chars if not c.isspace() and ord(c) >= 32 and ord(c) not in cover)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); a report is an ordinary file (umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class RenderLog:
     """What one rendering fetched: every URL asked for and the ones refused."""
@@ -1001,7 +985,7 @@ def write_pdf(
 ) -> Path:
     """Render final HTML to ``path`` atomically (temp file + rename); returns the path."""
     path = Path(path)
-    _atomic_write(path, pdf_bytes(html, pdfa=pdfa, log=log))
+    atomic_write(path, pdf_bytes(html, pdfa=pdfa, log=log))
     return path
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cfeval._io import atomic_write
 from cfeval.errors import UsageError
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ class ScoreResult:
             raise UsageError(
                 f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist"
             )
-        _atomic_write(path, writers[suffix])
+        atomic_write(path, writers[suffix])
         return path
 
     # -- writers (each takes an open binary file) ---------------------------------------
@@ -131,17 +130,6 @@ class ScoreResult:
 
     def _write_xlsx(self, fh) -> None:
         fh.write(_pin_zip_dates(_workbook_bytes(self)))
-
-
-def _atomic_write(path: Path, writer) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            writer(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _pin_zip_dates(data: bytes) -> bytes:

@@ -22,15 +22,15 @@ from __future__ import annotations
 import argparse
 import datetime
 import io
-import os
 import re
 import sys
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cfeval._io import atomic_write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -611,19 +611,6 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are files to share
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _folder(fw: Framework, taken: set[str]) -> str:
     short = fw.id.split("-")[0]
     return fw.id if short in taken else short
@@ -659,11 +646,11 @@ def write_sample(
             files["wjx_mapping.yaml"] = _WJX_MAPPING.encode("utf-8")
         for name, data in files.items():
             path = out / folder / name
-            _write_atomic(path, data)
+            atomic_write(path, data)
             written.append(path)
         sections.append((fw, folder, sample, {name: len(data) for name, data in files.items()}))
     readme = out / "README.md"
-    _write_atomic(readme, _readme(sections, seed).encode("utf-8"))
+    atomic_write(readme, _readme(sections, seed).encode("utf-8"))
     written.append(readme)
     return written
 
