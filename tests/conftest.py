@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check laws, not speed: no per-example deadline, which a busy two-core CI
+# machine can miss on an innocent example. Failures print the blob to reproduce them.
+settings.register_profile("cfeval", deadline=None, print_blob=True)
+settings.load_profile("cfeval")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FRAMEWORK_FIXTURES = FIXTURES / "frameworks"
