@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cfeval import report
+from cfeval import render, report, report_context
 from cfeval._paths import asset_dir, shipped_dir
 from cfeval.data import load_data
 from cfeval.engine import score
@@ -51,8 +51,9 @@ def main() -> None:
             report.render_report(result, cid, out / f"{cid}.pdf", lang=args.lang, date=date)
             full.append(time.perf_counter() - t0)
             # the same final HTML, rendered by WeasyPrint alone
-            html = report.render_html(
-                "report.html.j2", report.build_context(result, cid, lang=args.lang, date=date)
+            html = render.render_html(
+                "report.html.j2",
+                report_context.build_context(result, cid, lang=args.lang, date=date),
             )
             t0 = time.perf_counter()
             weasyprint.HTML(string=html, base_url=str(asset_dir())).write_pdf()

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cfeval import report
+from cfeval import render, report, report_context, report_text
 from cfeval.errors import CfevalError, UsageError
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -128,7 +128,7 @@ def rendered(result, tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf")
     done = {}
     for lang in ("zh", "en"):
-        log = report.RenderLog()
+        log = render.RenderLog()
         path = report.render_report(
             result, "A01", out / f"A01_{lang}.pdf", lang=lang, date=DATE, log=log
         )
@@ -209,11 +209,11 @@ def test_fonts_are_embedded_noto_cjk_with_real_bold(rendered):
 
 def test_each_language_has_no_stray_words_of_the_other(rendered, full_framework):
     zh_text, en_text = (pdftext(rendered[lang][0]) for lang in ("zh", "en"))
-    for value in report.UI["en"].values():
+    for value in report_text.UI["en"].values():
         words = re.sub(r"\{[a-z_]+\}", " ", value)
         if re.search(r"[A-Za-z]{4,}", words):
             assert flat(words) not in flat(zh_text), value
-    for value in report.UI["zh"].values():
+    for value in report_text.UI["zh"].values():
         if re.search(r"[\u4e00-\u9fff]{3,}", value):  # "社区" is also in the names
             assert flat(re.sub(r"\{[a-z_]+\}", "", value)) not in flat(en_text), value
     # Beyond the table: Latin words in the Chinese report are only ids, citations and names.
@@ -223,14 +223,14 @@ def test_each_language_has_no_stray_words_of_the_other(rendered, full_framework)
     assert fingerprint
     assert {w for w in words if w not in allowed and w not in fingerprint[0]} == set()
     # and no CJK in the English report's UI strings (the data are Chinese names)
-    for value in report.UI["en"].values():
+    for value in report_text.UI["en"].values():
         assert not re.search(r"[\u4e00-\u9fff]", value), value
 
 
 def test_context_strengths_priorities_peers_match_the_scores(result, full_framework):
     import numpy as np
 
-    ctx = report.build_context(result, "B02", lang="en", date=DATE)
+    ctx = report_context.build_context(result, "B02", lang="en", date=DATE)
     scores = result.scores[
         (result.scores["community_id"] == "B02") & (result.scores["kind"] == "indicator")
     ]
@@ -250,7 +250,7 @@ def test_context_strengths_priorities_peers_match_the_scores(result, full_framew
     # rank: B02 is second of three communities by total score
     totals = result.communities.set_index("community_id")["score"]
     assert ctx["overall"]["rank"] == f"{int((totals > totals['B02']).sum()) + 1} of 3"
-    assert ctx["overall"]["points"] == report._fmt(totals["B02"] * 100 / 100)
+    assert ctx["overall"]["points"] == report_context._fmt(totals["B02"] * 100 / 100)
     # the section for "space" lists its four indicators in framework order
     space = next(s for s in ctx["sections"] if s["id"] == "space")
     assert [r["id"] for r in space["rows"]] == [
@@ -265,7 +265,7 @@ def test_context_strengths_priorities_peers_match_the_scores(result, full_framew
 
 
 def test_insufficient_group_and_veto_are_flagged(result, full_framework, tmp_path):
-    ctx = report.build_context(result, "C03", lang="zh", date=DATE)
+    ctx = report_context.build_context(result, "C03", lang="zh", date=DATE)
     voice = next(r for s in ctx["sections"] for r in s["rows"] if r["id"] == "voice_heard")
     child = next(g for g in voice["groups"] if g["key"] == "child")
     assert child["insufficient"] and child["text"] == "数据不足（样本量 3）"
@@ -293,7 +293,7 @@ def test_hostile_names_stay_literal_text_and_nothing_outside_assets_is_fetched(
     full_framework, tmp_path
 ):
     res = scored(full_framework, tmp_path / "data", names={"A01": HOSTILE})
-    log = report.RenderLog()
+    log = render.RenderLog()
     pdf = report.render_report(res, "A01", tmp_path / "h.pdf", lang="en", date=DATE, log=log)
     text = flat(pdftext(pdf))
     assert flat('<img src="file:///etc/passwd">') in text
@@ -305,7 +305,7 @@ def test_hostile_names_stay_literal_text_and_nothing_outside_assets_is_fetched(
         ["pdfdetach", "-list", str(pdf)], capture_output=True, text=True, check=True
     ).stdout
     assert listing.strip().splitlines()[0].startswith("0 embedded files")
-    root = report.asset_dir().resolve()
+    root = render.asset_dir().resolve()
     assert log.requests and log.refused == []
     for url in log.requests:
         assert url.startswith("data:") or Path(
@@ -319,7 +319,7 @@ def test_fetcher_serves_only_data_and_files_inside_its_root(tmp_path):
     (root / "ok.css").write_text("p { color: red }")
     (tmp_path / "secret.txt").write_text("secret")
     (root / "link.css").symlink_to(tmp_path / "secret.txt")
-    fetcher = report._asset_fetcher_class()(root)
+    fetcher = render._asset_fetcher_class()(root)
     assert fetcher.fetch(f"file://{root}/ok.css").read() == b"p { color: red }"
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
     for url in (
@@ -347,18 +347,18 @@ def test_fetcher_serves_only_data_and_files_inside_its_root(tmp_path):
     ],
 )
 def test_phone_and_id_numbers_are_masked(text, masked):
-    assert report.mask_pii(text) == masked
+    assert report_context.mask_pii(text) == masked
 
 
 @pytest.mark.parametrize(
     "text", ["2024年6月1日", "面积 250 平方米", "编号 12345678901", "CD-CH-001", "第 3 页"]
 )
 def test_ordinary_numbers_are_not_masked(text):
-    assert report.mask_pii(text) == text
+    assert report_context.mask_pii(text) == text
 
 
 def test_css_string_cannot_leave_its_string_or_the_style_block():
-    out = str(report._css_string('x"; } </style><script>alert(1)</script> 社区'))
+    out = str(render._css_string('x"; } </style><script>alert(1)</script> 社区'))
     assert out.startswith('"') and out.endswith('"')
     inner = out[1:-1]
     assert not set('"<>{};/') & set(inner)
@@ -366,18 +366,18 @@ def test_css_string_cannot_leave_its_string_or_the_style_block():
 
 
 def test_characters_the_font_cannot_draw_stop_the_report(result, tmp_path):
-    html = report.render_html(
-        "report.html.j2", report.build_context(result, "A01", lang="zh", date=DATE)
+    html = render.render_html(
+        "report.html.j2", report_context.build_context(result, "A01", lang="zh", date=DATE)
     )
     with pytest.raises(CfevalError, match="U\\+1F984"):
-        report.pdf_bytes(html.replace("阳光社区", "阳光🦄社区"))
+        render.pdf_bytes(html.replace("阳光社区", "阳光🦄社区"))
     assert not list(tmp_path.iterdir())
 
 
 def test_weasyprint_font_warnings_become_errors():
     html = "<style>@font-face { font-family: X; src: url(data:font/ttf;base64,AAAA) } p { font-family: X }</style><p>hi</p>"
     with pytest.raises(CfevalError, match="cannot be loaded"):
-        report.pdf_bytes(html)
+        render.pdf_bytes(html)
 
 
 # --------------------------------------------------------------------------- variants
@@ -417,16 +417,16 @@ def test_comparison_report_ranks_every_community(result, tmp_path):
 
 
 def test_same_inputs_give_byte_identical_pdfs(result):
-    ctx = report.build_context(result, "B02", lang="en", date=DATE)
-    html = report.render_html("report.html.j2", ctx)
-    assert report.pdf_bytes(html) == report.pdf_bytes(html)
+    ctx = report_context.build_context(result, "B02", lang="en", date=DATE)
+    html = render.render_html("report.html.j2", ctx)
+    assert render.pdf_bytes(html) == render.pdf_bytes(html)
 
 
 def test_unknown_language_or_community_is_a_usage_error(result, tmp_path):
     with pytest.raises(UsageError, match="language"):
-        report.build_context(result, "A01", lang="fr")
+        report_context.build_context(result, "A01", lang="fr")
     with pytest.raises(UsageError, match="Q77"):
-        report.build_context(result, "Q77", lang="zh")
+        report_context.build_context(result, "Q77", lang="zh")
     with pytest.raises(UsageError, match="2024-06-01"):
         report.render_report(result, "A01", tmp_path / "x.pdf", date="1.6.2024")
 
@@ -512,9 +512,9 @@ def test_index_mode_framework_renders_scores_without_points(index_framework, tmp
     survey, audit = generate(index_framework, seed=3, broken=False)
     res = score(index_framework, survey=survey, audit=audit)
     cid = sorted(res.communities["community_id"])[0]
-    ctx = report.build_context(res, cid, lang="en", date=DATE)
+    ctx = report_context.build_context(res, cid, lang="en", date=DATE)
     assert not ctx["overall"]["points_mode"]
-    assert ctx["method_text"] == report.UI["en"]["method_text_index"]
+    assert ctx["method_text"] == report_text.UI["en"]["method_text_index"]
     # index mode: a result is the 0-100 score itself, never "points / max"
     assert all("/" not in r["result"] for s in ctx["sections"] for r in s["rows"])
     text = flat(pdftext(report.render_report(res, cid, tmp_path / "i.pdf", lang="en", date=DATE)))
@@ -558,8 +558,8 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
 
 
 def test_dates_do_not_depend_on_the_locale():
-    assert report._date_text(dt.date(2024, 12, 5), "en") == "5 December 2024"
-    assert report._date_text(dt.date(2024, 12, 5), "zh") == "2024年12月5日"
+    assert report_text.date_text(dt.date(2024, 12, 5), "en") == "5 December 2024"
+    assert report_text.date_text(dt.date(2024, 12, 5), "zh") == "2024年12月5日"
 
 
 def test_fingerprint_is_the_data_files_sha256_prefix():
@@ -567,13 +567,13 @@ def test_fingerprint_is_the_data_files_sha256_prefix():
     from types import SimpleNamespace
 
     one = SimpleNamespace(provenance={"data": [{"path": "s.csv", "sha256": "ab" * 32}]})
-    assert report._fingerprint(one) == "ab" * 8
+    assert report_context._fingerprint(one) == "ab" * 8
     a, b = "11" * 32, "ff" * 32
     two = SimpleNamespace(
         provenance={"data": [{"sha256": b}, {"sha256": a}], "framework": {"sha256": "x"}}
     )
-    assert report._fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
-    assert report._fingerprint(SimpleNamespace(provenance={})) == "—"
+    assert report_context._fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
+    assert report_context._fingerprint(SimpleNamespace(provenance={})) == "—"
 
 
 # --------------------------------------------------------------------------- properties
@@ -583,9 +583,9 @@ _text = st.text(alphabet=st.sampled_from("0123456789Xx -+()社区电话号码ab"
 
 @given(_text)
 def test_masking_keeps_length_is_idempotent_and_leaves_no_mobile_number(text):
-    masked = report.mask_pii(text)
+    masked = report_context.mask_pii(text)
     assert len(masked) == len(text)
-    assert report.mask_pii(masked) == masked
+    assert report_context.mask_pii(masked) == masked
     assert not re.search(r"(?<![0-9])1[3-9]\d{9}(?![0-9])", masked)
     # only digits (and the X of an ID card) are ever replaced
     assert all(a == b or b == "*" for a, b in zip(text, masked, strict=True))
@@ -593,7 +593,7 @@ def test_masking_keeps_length_is_idempotent_and_leaves_no_mobile_number(text):
 
 @given(st.text(max_size=40))
 def test_css_string_decodes_back_to_the_text(text):
-    out = str(report._css_string(text))
+    out = str(render._css_string(text))
     inner = out[1:-1]
     assert '"' not in inner and "<" not in inner and "\n" not in inner
     decoded = re.sub(r"\\([0-9a-f]{6})", lambda m: chr(int(m.group(1), 16)), inner)
@@ -613,10 +613,10 @@ def test_survey_only_data_without_names_or_any_score(full_framework, tmp_path):
 
     survey, _ = write_data(tmp_path / "data")
     res = score(full_framework, load_data(full_framework, survey=survey))
-    ctx = report.build_comparison_context(res, lang="en", date=DATE)
+    ctx = report_context.build_comparison_context(res, lang="en", date=DATE)
     rows = {r["id"]: r for r in ctx["table"]}
     # without an audit file the survey-only community Z99 is known but has nothing to score
     assert rows["Z99"]["grade"]["label"] == "—" and rows["Z99"]["score"] == "—"
     assert ctx["table"][-1]["id"] == "Z99"  # unscored communities rank last
-    one = report.build_context(res, "A01", lang="en", date=DATE)
+    one = report_context.build_context(res, "A01", lang="en", date=DATE)
     assert one["community"]["name"] == "A01"  # no audit names: the id stands in

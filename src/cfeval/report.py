@@ -22,14 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# ``import x as x`` marks a re-export: callers and tests reach these names through
-# ``cfeval.report``, although they live in the modules named above.
-from cfeval._paths import asset_dir as asset_dir
 from cfeval.errors import CfevalError, UsageError
 from cfeval.render import RenderLog, render_html, write_pdf
-from cfeval.render import _asset_fetcher_class as _asset_fetcher_class
-from cfeval.render import _css_string as _css_string
-from cfeval.render import pdf_bytes as pdf_bytes
 from cfeval.report_context import (
     _check_lang,
     _framework_of,
@@ -38,10 +32,7 @@ from cfeval.report_context import (
     main_wave,
     mask_pii,
 )
-from cfeval.report_context import _fingerprint as _fingerprint
-from cfeval.report_context import _fmt as _fmt
 from cfeval.report_text import UI
-from cfeval.report_text import date_text as _date_text  # noqa: F401 (report._date_text)
 
 __all__ = [
     "UI",
