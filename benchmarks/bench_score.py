@@ -15,7 +15,7 @@ Usage::
     python benchmarks/bench_score.py                       # the full size
     python benchmarks/bench_score.py --rows 100000 --communities 500   # a quick run
 
-Prints seconds, peak RSS above the interpreter's baseline, and the raw frame's memory.
+Prints seconds, peak RSS (``VmHWM``) above the RSS after imports, and the raw frame's memory.
 """
 
 from __future__ import annotations
@@ -144,10 +144,34 @@ def make_data(folder: Path, rows: int, communities: int, seed: int = 7) -> tuple
 # --------------------------------------------------------------------------- variants (subprocess)
 
 
+def _status_mb(key: str) -> float | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _rss_mb() -> float:
+    """Current RSS (MB); Linux only, else the peak so far."""
+    now = _status_mb("VmRSS")
+    return _peak_mb() if now is None else now
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS (MB).
+
+    ``VmHWM`` rather than ``ru_maxrss``: on Linux ``ru_maxrss`` survives ``exec``, so a child
+    started by this (large) parent would report the parent's peak as its own and every
+    figure measured against it would come out too small.
+    """
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    hwm = _status_mb("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if hwm is None else hwm
 
 
 def run_variant(name: str, fw_path: str, survey_path: str, audit_path: str) -> dict:
@@ -198,7 +222,7 @@ def run_variant(name: str, fw_path: str, survey_path: str, audit_path: str) -> d
     return {
         "variant": name,
         "seconds": seconds,
-        "peak_mb": _rss_mb() - rss0,
+        "peak_mb": _peak_mb() - rss0,
         "rss0_mb": rss0,
         "raw_mb": raw_mb,
         "rows_out": out_rows,
