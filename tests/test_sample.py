@@ -29,6 +29,7 @@ SAMPLE_DATA = ROOT / "sample_data"
 SHIPPED = {
     "chengdu": "chengdu-community",
     "hangzhou": "hangzhou-community",
+    "tzsx": "tzsx-community",
     "unicef": "unicef-cfci",
 }
 
@@ -283,6 +284,13 @@ def test_chengdu_grades_spread_over_all_four():
     grades = _grades(fw, _rough_scores(fw, smp.survey, smp.audit))
     chengdu = {g for (cid, _), g in grades.items() if cid.startswith("CD-")}
     assert chengdu == {g.id for g in fw.scoring.grades}
+
+
+def test_tzsx_grades_spread_over_all_four():
+    fw = _shipped("tzsx")
+    smp = sample.build(fw)
+    grades = _grades(fw, _rough_scores(fw, smp.survey, smp.audit))
+    assert set(grades.values()) == {g.id for g in fw.scoring.grades}
 
 
 # --------------------------------------------------------------------------- imperfections

@@ -9,7 +9,12 @@ import pytest
 from cfeval.framework import FIELD_RULES, SURVEY_RULES, Framework, cross_check
 from cfeval.loader import load_framework, shipped_frameworks
 
-SIZES = {"chengdu-community": (25, 40), "hangzhou-community": (20, 35), "unicef-cfci": (20, 35)}
+SIZES = {
+    "chengdu-community": (25, 40),
+    "hangzhou-community": (20, 35),
+    "tzsx-community": (20, 35),
+    "unicef-cfci": (20, 35),
+}
 IDS = sorted(SIZES)
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -21,7 +26,7 @@ def fw(request) -> Framework:
     return load_framework(request.param)
 
 
-def test_the_three_frameworks_ship():
+def test_the_expected_frameworks_ship():
     assert set(IDS) <= {fid for fid, _ in shipped_frameworks()}
 
 
@@ -153,7 +158,7 @@ def test_chengdu_observation_group_follows_observe_propose_act():
 
 
 def test_points_frameworks_grades_bonus_and_veto():
-    for fid in ("chengdu-community", "hangzhou-community"):
+    for fid in ("chengdu-community", "hangzhou-community", "tzsx-community"):
         fw = load_framework(fid)
         assert [(g.id, g.min, g.label["zh"]) for g in fw.scoring.grades] == [
             ("excellent", 90, "优秀"),
@@ -172,6 +177,22 @@ def test_points_frameworks_grades_bonus_and_veto():
 def test_hangzhou_five_areas():
     fw = load_framework("hangzhou-community")
     assert [d.id for d in fw.dimensions] == ["policy", "space", "services", "rights", "environment"]
+
+
+def test_tzsx_five_content_chapters_and_honest_provenance():
+    fw = load_framework("tzsx-community")
+    assert [d.label["zh"] for d in fw.dimensions] == [
+        "制度建设",
+        "文化建设",
+        "空间营造",
+        "服务提供",
+        "人员管理",
+    ]
+    assert fw.scoring.method == "points" and fw.scoring.total == 100
+    titles = " ".join(s.title for s in fw.provenance.based_on)
+    assert "T/ZSX 3-2020" in titles and "关于推进儿童友好城市建设的指导意见" in titles
+    note = fw.provenance.note["en"]
+    assert "public descriptions" in note and "not the standard's own scoring" in note
 
 
 def test_unicef_index_mode_goal_areas_parent_scale_and_levels():
