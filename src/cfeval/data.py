@@ -122,10 +122,56 @@ def _survey_frame(framework, parts, report, known: set[str] | None):
     )  # fmt: skip
     drop[np.flatnonzero(has_id)[dup]] = True
     kept_files = Counter(files[~drop])
-    return _tidy_survey(framework, frame[~drop] if drop.any() else frame), kept_files
+    keep = ~drop if drop.any() else None
+    items = _item_block(parts, keep)
+    return _tidy_survey(framework, frame if keep is None else frame[keep], items), kept_files
 
 
-def _tidy_survey(framework, frame):
+def _item_block(parts: list[Part], keep):
+    """The parts' item blocks as one column-major block of the rows ``keep`` selects.
+
+    ``keep`` (None: all) indexes the rows the parts kept, in order. Each part's block is
+    let go as soon as it is copied, so at most one part is held twice; a single file's
+    block is compacted in place rather than copied.
+    """
+    import numpy as np
+
+    blocks = [p.items for p in parts]
+    for p in parts:
+        p.items = None
+    if len(blocks) == 1:
+        block = blocks.pop()
+        return block if keep is None else _compact(block, keep)
+    sizes = [b.shape[0] for b in blocks]
+    total = sum(sizes) if keep is None else int(keep.sum())
+    out = np.empty((total, blocks[0].shape[1]), order="F")
+    start = at = 0
+    while blocks:
+        block = blocks.pop(0)
+        size = sizes.pop(0)
+        seg = None if keep is None else keep[start : start + size]
+        m = size if seg is None else int(seg.sum())
+        for j in range(block.shape[1]):
+            out[at : at + m, j] = block[:, j] if seg is None else block[seg, j]
+        del block
+        start, at = start + size, at + m
+    return out
+
+
+def _compact(block, keep):
+    """``block[keep]`` for a column-major block, written over the block itself (no copy)."""
+    m, k = int(keep.sum()), block.shape[1]
+    flat = block.reshape(-1, order="F")  # a view: the block is column-major
+    for j in range(k):
+        # Column j lands at or before where it was read from; every later column lies
+        # beyond, so nothing still to be read is overwritten.
+        flat[j * m : (j + 1) * m] = block[keep, j]
+    return flat[: m * k].reshape((m, k), order="F")
+
+
+def _tidy_survey(framework, frame, items):
+    import pandas as pd
+
     frame = frame.reset_index(drop=True)
     for name in SURVEY_TEXT:
         if name in frame:
@@ -133,12 +179,14 @@ def _tidy_survey(framework, frame):
     for name in ("weight", "age"):
         if name in frame:
             frame[name] = frame[name].astype("float64")
-    for it in framework.items():
-        frame[it.id] = frame[it.id].astype("float64")
     order = ["community_id", "wave", "respondent", "weight", "respondent_id"]
     order += [c for c in ("city", "district", "age", "gender") if c in frame]
-    order += [it.id for it in framework.items()]
-    return frame[order]
+    # The item block becomes the frame's float block as it is (column-major is the layout
+    # pandas keeps); copying 60 million-row columns again would double the peak.
+    out = pd.DataFrame(items, columns=[it.id for it in framework.items()], copy=False)
+    for i, name in enumerate(order):
+        out.insert(i, name, frame[name])
+    return out
 
 
 def _audit_frame(framework, parts, report, survey=None):
@@ -236,7 +284,7 @@ def _parts(framework, sources, kind, mapping, sheet, report) -> tuple[list[Part]
         if usable:
             parts.append(build(framework, table, mapping, sub))
             # The raw cells are no longer needed; keep memory for the tidy frame.
-            table.frame = table.frame.iloc[:0]
+            table.close()
         report.extend(sub)
     return parts, tables
 

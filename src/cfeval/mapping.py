@@ -342,9 +342,13 @@ def id_texts(col: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arr = pc.utf8_normalize(pa.array(col, type=pa.large_string()), "NFKC")
+        # Normalised once per distinct id: a million rows of a few thousand communities
+        # then share a few thousand str objects instead of making a million of them.
+        codes, uniques = factor(col)
+        arr = pc.utf8_normalize(pa.array(uniques, type=pa.large_string()), "NFKC")
         arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
-        out = arr.to_numpy(zero_copy_only=False).astype(object)
+        mapped = np.array([*arr.to_pylist(), None], dtype=object)
+        out = mapped[codes]
     elif pd.api.types.is_integer_dtype(dtype):
         out = col.astype("str").to_numpy(dtype=object, na_value=None)
     elif pd.api.types.is_float_dtype(dtype):

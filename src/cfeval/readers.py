@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +33,14 @@ _ONLY_SPACE = re.compile(r"\s*\Z")
 
 @dataclass
 class Table:
-    """A file as read: positional columns 0..n-1, the headers as written, and where rows start."""
+    """A file as read: positional columns 0..n-1, the headers as written, and where rows start.
+
+    ``frame``'s index is the position of each data row. Its columns are the cells, except
+    for a table whose columns are read one at a time (Parquet): then ``frame`` has no
+    columns and :meth:`column` reads each from the file when asked, so a wide file never
+    sits in memory whole next to its validated copy. Use :meth:`column`, not ``frame[pos]``,
+    and :meth:`release` a column once it has been converted.
+    """
 
     frame: pd.DataFrame
     headers: list[str]
@@ -43,9 +51,33 @@ class Table:
     sheet: str | None = None
     empty: bool = False
     rows_read: int = field(init=False)
+    #: Reads column ``pos`` (all rows, blank ones included) when the frame does not hold it.
+    loader: Callable[[int], pd.Series] | None = field(default=None, repr=False)
+    #: The frame is this table's own, one block per column: deleting a column frees it.
+    owns_columns: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rows_read = len(self.frame)
+
+    def column(self, pos: int) -> pd.Series:
+        """Column ``pos`` with the frame's index (the data rows only)."""
+        if self.loader is None or pos in self.frame.columns:
+            return self.frame[pos]
+        col = self.loader(pos)
+        if len(col) != len(self.frame):  # blank rows were dropped
+            col = col.iloc[self.frame.index.to_numpy()]
+        col.index = self.frame.index
+        return col
+
+    def release(self, pos: int) -> None:
+        """Column ``pos`` is no longer needed: free its memory now, not at the end."""
+        if self.owns_columns and pos in self.frame.columns:
+            del self.frame[pos]
+
+    def close(self) -> None:
+        """Drop the cells (the row count, headers and checksum stay)."""
+        self.frame = self.frame.iloc[:0, :0]
+        self.loader = None
 
 
 def decode(raw: bytes, label: str) -> tuple[str, str]:
@@ -114,8 +146,11 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
             convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
         )
         frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
+        split = True
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         # Odd files (ragged rows, stray quotes): the C engine is slower but forgiving.
+        split = False
         try:
             frame = pd.read_csv(
                 io.StringIO(text[start:]),
@@ -131,7 +166,8 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
             raise DataError(f"{label}: not a readable table: {exc}") from None
     frame = _drop_blank_rows(frame)
     frame.columns = range(len(headers))
-    return Table(frame, headers, label, 2 + skipped, sha, encoding)
+    # pyarrow's frame has one block per column (split_blocks); pandas' own may not.
+    return Table(frame, headers, label, 2 + skipped, sha, encoding, owns_columns=split)
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -193,13 +229,50 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
 
 
 def _read_parquet(path: Path, raw: bytes) -> Table:
-    import pandas as pd
+    """A Parquet file whose columns are read one at a time, when validation asks for them.
 
+    Reading the whole file first would hold every column twice at the peak (pyarrow's table
+    and the pandas frame converted from it) and keep the freed memory in pyarrow's
+    allocator; one column at a time, the raw cells never take more than a column or two.
+    Files pandas would give an index (or odd column names) are read whole, as before.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sha = hashlib.sha256(raw).hexdigest()
     try:
-        frame = pd.read_parquet(io.BytesIO(raw))
+        pf = pq.ParquetFile(pa.BufferReader(raw))
+        names = pf.schema_arrow.names
+        shape = pf.schema_arrow.empty_table().to_pandas()
+        lazy = (
+            len(set(names)) == len(names) == len(shape.columns)
+            and isinstance(shape.index, pd.RangeIndex)
+            and pf.metadata.num_rows > 0
+        )
+        whole = None if lazy else pd.read_parquet(io.BytesIO(raw))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for corrupt files
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-    return _from_frame(frame, str(path), hashlib.sha256(raw).hexdigest())
+    if whole is not None:
+        return _from_frame(whole, str(path), sha)
+
+    def load(pos: int) -> pd.Series:
+        part = pf.read(columns=[names[pos]], use_pandas_metadata=True)
+        return part.to_pandas(self_destruct=True).iloc[:, 0]
+
+    headers = [str(c) for c in shape.columns]
+    filled = np.zeros(pf.metadata.num_rows, bool)
+    try:
+        for pos in range(len(names)):  # usually the first column (an id) is never blank
+            filled |= load(pos).notna().to_numpy()
+            if filled.all():
+                break
+    except Exception as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    index = pd.RangeIndex(len(filled)) if filled.all() else pd.Index(np.flatnonzero(filled))
+    frame = pd.DataFrame(index=index)
+    return Table(frame, headers, str(path), 2, sha, loader=load)
 
 
 def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Table:

@@ -48,6 +48,9 @@ class Part:
     excluded: np.ndarray
     has_wave: bool
     headers: dict[str, str]  # target → header as written, to name columns in issues
+    #: Survey items: float64, column-major, one column per ``framework.items()``, and
+    #: only the rows that are *not* excluded (``frame`` has every row, ``items`` does not).
+    items: np.ndarray | None = None
 
 
 def _text_headers(framework: Framework, headers: list[str], kind: str, mapping) -> set[str]:
@@ -160,7 +163,7 @@ def _required_ids(report, table, cols, rows, excluded, name, code, message):
     """An id-like column whose blank cells exclude their row (each listed under ``code``)."""
     import pandas as pd
 
-    col = table.frame[cols[name]]
+    col = table.column(cols[name])
     ids = id_texts(col)
     missing = pd.isna(ids)
     _cell_issues(report, table, rows, table.headers[cols[name]], col, missing, code, message)
@@ -217,7 +220,7 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
     import pandas as pd
 
     cols = _resolve(framework, table, "survey", mapping, report)
-    frame, n = table.frame, len(table.frame)
+    n = len(table.frame)
     rows = table.first_row + table.frame.index.to_numpy()
     excluded = np.zeros(n, bool)
     out: dict[str, Any] = {"community_id": _community(report, table, cols, mapping, rows, excluded)}
@@ -233,7 +236,7 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
             )
         out["respondent"] = np.full(n, key, dtype=object)
     elif "respondent" in cols:
-        col = frame[cols["respondent"]]
+        col = table.column(cols["respondent"])
         resp = text_values(col, lambda u: groups.get(norm_text(u)))
         bad = np.equal(resp, None)
         _cell_issues(
@@ -259,7 +262,7 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
         out["respondent"] = np.full(n, None, dtype=object)
 
     if "weight" in cols:
-        col = frame[cols["weight"]]
+        col = table.column(cols["weight"])
         w, _ = numbers(col)
         bad = ~(w > 0) | ~np.isfinite(w)
         _cell_issues(
@@ -279,14 +282,14 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
     else:
         out["weight"] = np.ones(n)
     out["respondent_id"] = (
-        id_texts(frame[cols["respondent_id"]])
+        id_texts(table.column(cols["respondent_id"]))
         if "respondent_id" in cols
         else np.full(n, None, dtype=object)
     )
     for name in ("city", "district", "age", "gender"):
         if name not in cols:
             continue
-        col = frame[cols[name]]
+        col = table.column(cols[name])
         if name == "age":
             out[name], bad = numbers(col)
             _cell_issues(
@@ -321,25 +324,28 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
             f"{len(missing_items)} item(s) of {framework.id!r} are not in this file; they are "
             "missing for every respondent here (add the columns, or map their headers)",
         )
-    # Items go straight into one 2-D block: a dict of a million-row columns would be
-    # copied once more when pandas consolidates it.
+    # Items go straight into one column-major block holding only the kept rows (every
+    # exclusion is known by now; cells of excluded rows are still checked and reported).
+    # Each raw column is freed as soon as it is converted, and the block's pages are only
+    # touched as columns are written, so raw and converted cells barely overlap in memory.
     items = framework.items()
-    block = np.full((n, len(items)), np.nan)
+    keep = None if not excluded.any() else ~excluded
+    block = np.empty((n if keep is None else int(keep.sum()), len(items)), order="F")
     for j, it in enumerate(items):
-        if it.id in cols:
-            block[:, j] = _item_values(framework, it, table, cols[it.id], rows, mapping, report)
-    frame = pd.concat(
-        [pd.DataFrame(out), pd.DataFrame(block, columns=[it.id for it in items], copy=False)],
-        axis=1,
-    )
-    return Part(table, frame, rows, excluded, has_wave, _names(table, cols))
+        if it.id not in cols:
+            block[:, j] = np.nan
+            continue
+        values = _item_values(framework, it, table, cols[it.id], rows, mapping, report)
+        table.release(cols[it.id])
+        block[:, j] = values if keep is None else values[keep]
+    return Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols), block)
 
 
 def _item_values(framework, item, table, pos, rows, mapping, report):
     import numpy as np
 
     scale = framework.scales[item.scale]
-    col = table.frame[pos]
+    col = table.column(pos)
     header = table.headers[pos]
     values, notnum = numbers(col, scale_lookup(framework, item.scale, mapping))
     valid = np.isin(values, scale.values)
@@ -397,13 +403,15 @@ def audit_part(framework, table: Table, mapping, report) -> Part:
     import pandas as pd
 
     cols = _resolve(framework, table, "audit", mapping, report)
-    frame, n = table.frame, len(table.frame)
+    n = len(table.frame)
     rows = table.first_row + table.frame.index.to_numpy()
     excluded = np.zeros(n, bool)
     out: dict[str, Any] = {"community_id": _community(report, table, cols, mapping, rows, excluded)}
     out["wave"], has_wave = _wave(report, table, cols, mapping, rows, excluded)
     for name in ("name", "city", "district"):
-        out[name] = id_texts(frame[cols[name]]) if name in cols else np.full(n, None, dtype=object)
+        out[name] = (
+            id_texts(table.column(cols[name])) if name in cols else np.full(n, None, dtype=object)
+        )
     missing_fields = [k for k in framework.fields if k not in cols]
     if missing_fields:
         report.add(
@@ -421,7 +429,7 @@ def audit_part(framework, table: Table, mapping, report) -> Part:
                 np.full(n, np.nan) if spec.type != "category" else np.full(n, None, dtype=object)
             )
             continue
-        col, header = frame[cols[key]], table.headers[cols[key]]
+        col, header = table.column(cols[key]), table.headers[cols[key]]
         if spec.type == "boolean":
             out[key] = _booleans(col, report, table, rows, header)
         elif spec.type == "number":
