@@ -18,19 +18,22 @@ One pass, vectorised over every community × wave ("unit") at once:
    is the child's points (points mode) or weight (index mode, default 1). Root points =
    ``max_total × A + min(bonus, bonus_cap)``, capped at ``max_total``.
 
-**Intervals (Taylor linearisation).** Each community × group is treated as a
-with-replacement sample of its respondents. For indicator i and respondent r of group g in
-unit c the linearised value of the group mean is ``u_ir = w_r (y_ir − ȳ_icg) / W_icg``
-(0 where y is missing). Every node's attainment is linear in the group means, so its
-linearised value is ``z_r = Σ_i coef(node, i, g) u_ir``; the coefficients (group weight ×
-the product of the ``b`` along the path, all depending on which children are available in
-that unit) are gathered per respondent by unit code, and ``z`` is built bottom-up
-(``z_node = Σ_c b_c z_c``), so indicators answered by the same people are correlated
-correctly. The variance is ``Σ_g n_cg/(n_cg − 1) Σ_{r∈c,g} z_r²`` with ``n_cg`` the
-respondents of the cell who contribute to the node; for a single indicator this is the
-textbook ``n/(n−1) Σ w²(y−ȳ)² / (Σw)²``. Audit values carry no sampling variance. The
-interval is ``score ± z_{(1+level)/2} × se``, clipped to [0, 100]; nodes without survey
-data, or with a contributing cell of one respondent, get no interval (NaN). See
+**Intervals (Taylor linearisation, HC2, Student t).** Each community × group is treated
+as a with-replacement sample of its respondents. For indicator i and respondent r of group
+g in unit c the linearised value of the group mean is ``u_ir = h_ir (y_ir − ȳ_icg) /
+√(1 − h_ir)`` with leverage ``h_ir = w_r / W_icg`` (0 where y is missing): the HC2
+small-sample correction, which for equal weights is the textbook ``n/(n−1)`` factor.
+Every node's attainment is linear in the group means, so its linearised value is
+``z_r = Σ_i coef(node, i, g) u_ir``; the coefficients (group weight × the product of the
+``b`` along the path, all depending on which children are available in that unit) are
+gathered per respondent by unit code, and ``z`` is built bottom-up (``z_node = Σ_c b_c
+z_c``), so indicators answered by the same people are correlated correctly. The variance
+is ``Σ_g v_cg`` with ``v_cg = Σ_{r∈c,g} z_r²``. Each cell's df is the Bell–McCaffrey df of
+its contributing respondents' weights (``n − 1`` for equal weights, less for unequal
+ones), and a node's df combines its cells by Welch–Satterthwaite,
+``(Σ v_g)² / Σ (v_g² / df_g)``. Audit values carry no sampling variance. The interval is
+``score ± t_{(1+level)/2}(df) × se``, clipped to [0, 100]; nodes without survey data, or
+with a contributing cell of one respondent, get no interval (NaN). See
 ``docs/methods.md``.
 """
 
@@ -81,6 +84,8 @@ class _Values:
     b: list[np.ndarray] = field(default_factory=list)  # per-child coefficients
     var: np.ndarray | None = None  # sampling variance of ``att``
     n: np.ndarray | None = None  # respondents contributing
+    df: np.ndarray | None = None  # degrees of freedom of ``var`` (Welch–Satterthwaite)
+    cell_df: np.ndarray | None = None  # per-cell (U × G) df, when already known
 
 
 def score(
@@ -133,15 +138,13 @@ def _as_framework(framework: Framework | str | Path) -> Framework:
 
 class _Engine:
     def __init__(self, fw: Framework, survey: pd.DataFrame | None, audit: pd.DataFrame | None):
-        from statistics import NormalDist
-
         import numpy as np
 
         self.fw = fw
         self.groups = list(fw.respondents)
         self.G = max(len(self.groups), 1)
         self.min_n = np.array([fw.respondents[g].min_n for g in self.groups] or [1])
-        self.zq = NormalDist().inv_cdf(0.5 + fw.scoring.ci_level / 2)
+        self.p_ci = 0.5 + fw.scoring.ci_level / 2  # the t quantile's probability
         self.survey = _tidy_survey(survey, fw)
         self.audit = _tidy_audit(audit, self.survey)
         self._units()
@@ -223,6 +226,7 @@ class _Engine:
         from cfeval.results import ScoreResult, empty_report, provenance
 
         self.group_rows: list[dict] = []
+        self._df_cache: list[tuple[np.ndarray, np.ndarray]] = []
         values: dict[int, _Values] = {}
         for idx in reversed(range(len(self.nodes))):  # children before parents
             node = self.nodes[idx]
@@ -232,7 +236,7 @@ class _Engine:
                 v = self._combine(node, [values[c] for c in node.children])
                 for c in node.children:  # release respondent-level arrays early
                     values[c].z = values[c].mask = None
-            v.var, v.n = self._variance(v)
+            v.var, v.n, v.df = self._variance(v)
             values[idx] = v
         if self.fw.scoring.missing == "fail":
             self._fail_on_missing(values)
@@ -306,13 +310,20 @@ class _Engine:
         W2 = np.bincount(cell, weights=wv * wv, minlength=K).reshape(U, G)
         del wy
         ybar = np.divide(S, W, out=np.full((U, G), np.nan), where=W > 0)
-        # u = w (y - ȳ) / W, zero for rows without a valid value (wv is zero there).
+        # u = w (y - ȳ) / W = h (y - ȳ), zero for rows without a valid value (wv is zero
+        # there), then divided by √(1 − h) (HC2); the cell's variance is Σ u².
         inv_w = np.divide(1.0, W, out=np.zeros((U, G)), where=W > 0).ravel()
         u = y
         u -= np.nan_to_num(ybar).ravel()[cell]
-        u *= wv
-        u *= inv_w[cell]
-        del wv, y
+        h = wv
+        h *= inv_w[cell]  # h = w / W: the row's leverage in its cell's weighted mean
+        u *= h
+        q = np.subtract(1.0, h)
+        q[q <= 0] = np.inf  # a lone respondent (h = 1): no variance (NaN below)
+        df_g = _bm_df(h, q, cell, n, K)
+        np.sqrt(q, out=q)
+        u /= q  # HC2: u / √(1 − h)
+        del wv, y, h, q
         var_g = _cell_variance(u * u, cell, n, K)
 
         have = (n > 0) & asked
@@ -340,6 +351,7 @@ class _Engine:
                 "asked": asked,
                 "score": 100 * ybar,
                 "se": se_g,
+                "df": df_g,
                 "n": n.astype(np.int64),
                 "n_eff": neff,
                 "status": np.where(
@@ -348,7 +360,7 @@ class _Engine:
                 "used": used,
             }
         )
-        return _Values(att, avail, avail.astype(np.float64), insufficient, z, mask)
+        return _Values(att, avail, avail.astype(np.float64), insufficient, z, mask, cell_df=df_g)
 
     def _combine(self, node: _Node, kids: list[_Values]) -> _Values:
         import numpy as np
@@ -389,17 +401,37 @@ class _Engine:
         )
         return _Values(att, ok, cov, insufficient, z, mask, b=list(gain_b))
 
-    def _variance(self, v: _Values) -> tuple[np.ndarray, np.ndarray]:
-        """(variance of the attainment, contributing respondents) per unit."""
+    def _variance(self, v: _Values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(variance of the attainment, contributing respondents, df) per unit."""
         import numpy as np
 
         if v.z is None:
-            return np.full(self.U, np.nan), np.zeros(self.U, np.int64)
+            nan = np.full(self.U, np.nan)
+            return nan, np.zeros(self.U, np.int64), nan.copy()
         n = np.bincount(self.cell, weights=v.mask, minlength=self.K).reshape(self.U, self.G)
-        var = _cell_variance(v.z * v.z, self.cell, n, self.K).sum(axis=1)
+        parts = _cell_variance(v.z * v.z, self.cell, n, self.K)
+        var = parts.sum(axis=1)
         ntot = n.sum(axis=1).astype(np.int64)
         var[ntot == 0] = np.nan
-        return var, ntot
+        return var, ntot, _satterthwaite(parts, self._cell_df(v, n), n)
+
+    def _cell_df(self, v: _Values, n: np.ndarray) -> np.ndarray:
+        """Per-cell df of a node: the Bell–McCaffrey df of its contributing rows' weights."""
+        import numpy as np
+
+        if v.cell_df is not None:
+            return v.cell_df
+        for mask, df in self._df_cache:  # dimensions often share their children's rows
+            if np.array_equal(mask, v.mask):
+                return df
+        h = self.w * v.mask
+        W = np.bincount(self.cell, weights=h, minlength=self.K)
+        h *= np.divide(1.0, W, out=np.zeros(self.K), where=W > 0)[self.cell]
+        q = np.subtract(1.0, h)
+        q[q <= 0] = np.inf
+        df = _bm_df(h, q, self.cell, n, self.K)
+        self._df_cache = [*self._df_cache[-3:], (v.mask, df)]
+        return df
 
     def _fail_on_missing(self, values: dict[int, _Values]) -> None:
         lines = []
@@ -418,12 +450,83 @@ class _Engine:
 
 
 def _cell_variance(zz: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> np.ndarray:
-    """``n/(n−1) Σ z²`` per cell (U × G); NaN where a contributing cell has one respondent."""
+    """``Σ z²`` per cell (U × G); NaN where a contributing cell has one respondent."""
     import numpy as np
 
     ss = np.bincount(cell, weights=zz, minlength=K).reshape(n.shape)
-    factor = np.divide(n, n - 1, out=np.full(n.shape, np.nan), where=n > 1)
-    return np.where(n > 0, factor * ss, 0.0)
+    ss[n == 1] = np.nan
+    return ss
+
+
+def _bm_df(h: np.ndarray, q: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> np.ndarray:
+    """Bell–McCaffrey degrees of freedom of each cell's HC2 variance (U × G).
+
+    ``h`` is each row's leverage ``w / W`` in its cell's weighted mean (0 for rows outside
+    it) and ``q = 1 − h`` (``inf`` where ``h = 1``). Under the working model of independent
+    answers with equal variance, the HC2 variance is the quadratic form ``ε' B ε`` with
+    ``B = M' C M``, ``M = I − 1h'``, ``C = diag(c)``, ``c = h² / (1 − h)``; its
+    Satterthwaite df is ``tr(B)² / tr(B²)``, which expands (docs/methods.md) to six
+    grouped sums. Equal weights give exactly ``n − 1``. NaN where a cell has < 2 rows.
+    """
+    import numpy as np
+
+    def csum(x):
+        return np.bincount(cell, weights=x, minlength=K).reshape(n.shape)
+
+    # Each sum is taken directly: deriving some from the others (c (1 − h) = h²) would
+    # save two passes but cancels badly in large cells (df 4999.08 for 5000 equal weights).
+    c = h * h
+    s = csum(c)  # Σ h²
+    c /= q  # c = h² / (1 − h); 0 for a lone respondent
+    c0 = csum(c)  # Σ c
+    t = c * h
+    c1 = csum(t)  # Σ c h
+    t *= h
+    c2 = csum(t)  # Σ c h²
+    np.multiply(c, c, out=t)
+    q2 = csum(t)  # Σ c²
+    t *= h
+    q3 = csum(t)  # Σ c² h
+    del c, t
+    tr_b = c0 * (1 + s) - 2 * c1
+    tr_b2 = (1 + 2 * s) * q2 - 4 * q3 + 2 * c0 * c2 + (s * c0) ** 2 + 2 * c1**2 - 4 * s * c0 * c1
+    ok = (n > 1) & (tr_b2 > 0)
+    return np.divide(tr_b * tr_b, tr_b2, out=np.full(n.shape, np.nan), where=ok)
+
+
+def _satterthwaite(parts: np.ndarray, dfg: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Welch–Satterthwaite degrees of freedom of ``Σ_g parts_g`` per unit.
+
+    ``parts`` (U × G) are the per-cell variance components, ``dfg`` their df and ``n``
+    the respondents behind each: ``df = (Σ v_g)² / Σ (v_g² / df_g)``; a single nonzero
+    component keeps its own df exactly. Where every component is 0 the interval has width
+    0 and ``Σ df_g`` is reported; NaN where the variance is NaN or nobody contributes.
+    """
+    import numpy as np
+
+    live = n > 0
+    num = parts.sum(axis=1)
+    num *= num
+    ok = live & (parts > 0)
+    den = np.divide(parts * parts, dfg, out=np.zeros(parts.shape), where=ok).sum(axis=1)
+    pooled = np.where(live, dfg, 0.0).sum(axis=1)
+    df = np.divide(num, den, out=pooled, where=den > 0)
+    single = ok.sum(axis=1) == 1
+    df[single] = np.where(ok, dfg, 0.0).sum(axis=1)[single]
+    df[~np.isfinite(num) | ~live.any(axis=1)] = np.nan
+    return df
+
+
+def _t_quantile(p: float, df: np.ndarray) -> np.ndarray:
+    """Student-t quantile ``t_p(df)`` for an array of df; NaN where df is NaN."""
+    import numpy as np
+    from scipy.special import stdtrit  # the function behind scipy.stats.t.ppf
+
+    df = np.asarray(df, dtype=np.float64)
+    out = np.full(df.shape, np.nan)
+    ok = np.isfinite(df) & (df > 0)
+    out[ok] = stdtrit(df[ok], p)
+    return out
 
 
 def _take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -524,7 +627,19 @@ def _build_frames(eng: _Engine, values: dict[int, _Values]) -> dict[str, pd.Data
             C[c] = C[idx] * bc
 
     cols: dict[str, list] = {
-        k: [] for k in ("score", "points", "max_points", "se", "n", "coverage", "gain", "status")
+        k: []
+        for k in (
+            "score",
+            "points",
+            "max_points",
+            "se",
+            "df",
+            "half",
+            "n",
+            "coverage",
+            "gain",
+            "status",
+        )
     }
     for idx, node in enumerate(nodes):
         v = values[idx]
@@ -544,6 +659,8 @@ def _build_frames(eng: _Engine, values: dict[int, _Values]) -> dict[str, pd.Data
         cols["points"].append(pts)
         cols["max_points"].append(np.full(U, node.max_points))
         cols["se"].append(100 * np.sqrt(v.var))
+        cols["df"].append(v.df)
+        cols["half"].append(_t_quantile(eng.p_ci, v.df) * cols["se"][-1])
         cols["n"].append(v.n)
         cols["coverage"].append(v.cov)
         cols["gain"].append(gain)
@@ -565,7 +682,7 @@ def _build_frames(eng: _Engine, values: dict[int, _Values]) -> dict[str, pd.Data
 
     N = len(nodes)
     score = stack("score")
-    se = stack("se")
+    half = stack("half")  # t_{(1+level)/2}(df) × se
     scores = pd.DataFrame(
         {
             "community_id": np.repeat(cid, N),
@@ -577,8 +694,9 @@ def _build_frames(eng: _Engine, values: dict[int, _Values]) -> dict[str, pd.Data
             "score": score,
             "points": stack("points"),
             "max_points": stack("max_points"),
-            "ci_low": np.clip(score - eng.zq * se, 0, 100),
-            "ci_high": np.clip(score + eng.zq * se, 0, 100),
+            "ci_low": np.clip(score - half, 0, 100),
+            "ci_high": np.clip(score + half, 0, 100),
+            "df": stack("df"),
             "n": stack("n").astype(np.int64),
             "coverage": stack("coverage"),
             "potential_gain": stack("gain"),
@@ -757,7 +875,8 @@ def _by_group(eng: _Engine) -> pd.DataFrame:
         return np.tile(per, eng.U)
 
     k = sum(len(js) for js in sel)
-    sc, se = block("score"), block("se")
+    sc, df = block("score"), block("df")
+    half = _t_quantile(eng.p_ci, df) * block("se")
     return pd.DataFrame(
         {
             "community_id": np.repeat(eng.units["community_id"].to_numpy(dtype=object), k),
@@ -766,8 +885,9 @@ def _by_group(eng: _Engine) -> pd.DataFrame:
             "node_id": labels(lambda r, js: [r["ind"].id] * len(js)),
             "respondent": labels(lambda r, js: [eng.groups[j] for j in js]),
             "score": sc,
-            "ci_low": np.clip(sc - eng.zq * se, 0, 100),
-            "ci_high": np.clip(sc + eng.zq * se, 0, 100),
+            "ci_low": np.clip(sc - half, 0, 100),
+            "ci_high": np.clip(sc + half, 0, 100),
+            "df": df,
             "n": block("n").astype(np.int64),
             "n_eff": block("n_eff"),
             "status": block("status").astype(object),

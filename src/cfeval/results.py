@@ -27,7 +27,7 @@ __all__ = ["ScoreResult", "provenance", "empty_report"]
 
 SCORE_COLUMNS = [
     "community_id", "wave", "path", "node_id", "kind", "level", "score", "points", "max_points",
-    "ci_low", "ci_high", "n", "coverage", "potential_gain", "status", "grade",
+    "ci_low", "ci_high", "df", "n", "coverage", "potential_gain", "status", "grade",
 ]  # fmt: skip
 _FLOAT_FORMAT = "%.10g"
 # A fixed date for the XLSX package (zip entries and document properties): Excel needs
@@ -254,7 +254,8 @@ _HEADERS = {  # column → "中文 English" header, for people who read the shee
     "city": "城市 city", "district": "区 district", "path": "路径 path", "node_id": "编号 id",
     "label_zh": "名称 label (zh)", "label_en": "Name (en)", "kind": "类型 kind", "level": "层级 level",
     "score": "得分率 score", "points": "得分 points", "max_points": "满分 max points",
-    "ci_low": "95%区间下限 ci_low", "ci_high": "95%区间上限 ci_high", "n": "样本 n",
+    "ci_low": "95%区间下限 ci_low", "ci_high": "95%区间上限 ci_high", "df": "自由度 df",
+    "n": "样本 n",
     "coverage": "数据覆盖 coverage", "potential_gain": "可提升分 potential gain",
     "status": "状态 status", "grade": "等级 grade", "grade_zh": "等级 (zh)", "grade_en": "Grade (en)",
     "grade_before_veto": "否决前等级 grade before veto", "bonus_points": "加分 bonus",
@@ -270,6 +271,7 @@ _ONE_DECIMAL = {
     "max_points",
     "ci_low",
     "ci_high",
+    "df",
     "potential_gain",
     "bonus_points",
     "n_eff",
