@@ -342,13 +342,22 @@ def id_texts(col: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        # Normalised once per distinct id: a million rows of a few thousand communities
-        # then share a few thousand str objects instead of making a million of them.
-        codes, uniques = factor(col)
-        arr = pc.utf8_normalize(pa.array(uniques, type=pa.large_string()), "NFKC")
-        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
-        mapped = np.array([*arr.to_pylist(), None], dtype=object)
-        out = mapped[codes]
+        def normalise(arr):
+            arr = pc.utf8_normalize(arr, "NFKC")
+            return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+
+        arr = pa.array(col, type=pa.large_string())
+        if isinstance(arr, pa.ChunkedArray):  # e.g. a Parquet column of several row groups
+            arr = arr.combine_chunks()
+        head = arr.slice(0, 50_000)
+        if len(pc.unique(head)) <= len(head) // 2:
+            # Repeated ids (communities, waves) are normalised once each and share one str
+            # object: a million rows of 5,000 communities make 5,000 objects, not a million.
+            enc = pc.dictionary_encode(arr)
+            mapped = np.array([*normalise(enc.dictionary).to_pylist(), None], dtype=object)
+            out = mapped[enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+        else:
+            out = normalise(arr).to_numpy(zero_copy_only=False).astype(object)
     elif pd.api.types.is_integer_dtype(dtype):
         out = col.astype("str").to_numpy(dtype=object, na_value=None)
     elif pd.api.types.is_float_dtype(dtype):

@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,10 +35,10 @@ class Table:
     """A file as read: positional columns 0..n-1, the headers as written, and where rows start.
 
     ``frame``'s index is the position of each data row. Its columns are the cells, except
-    for a table whose columns are read one at a time (Parquet): then ``frame`` has no
-    columns and :meth:`column` reads each from the file when asked, so a wide file never
-    sits in memory whole next to its validated copy. Use :meth:`column`, not ``frame[pos]``,
-    and :meth:`release` a column once it has been converted.
+    for a table read by pyarrow (CSV, Parquet): then ``frame`` has no columns and
+    :meth:`column` converts one column when asked, so a wide file never sits in memory whole
+    next to its validated copy. Use :meth:`column`, not ``frame[pos]``, and :meth:`release`
+    a column once it has been converted.
     """
 
     frame: pd.DataFrame
@@ -51,19 +50,17 @@ class Table:
     sheet: str | None = None
     empty: bool = False
     rows_read: int = field(init=False)
-    #: Reads column ``pos`` (all rows, blank ones included) when the frame does not hold it.
-    loader: Callable[[int], pd.Series] | None = field(default=None, repr=False)
-    #: The frame is this table's own, one block per column: deleting a column frees it.
-    owns_columns: bool = field(default=False, repr=False)
+    #: Where the columns come from when ``frame`` does not hold them.
+    source: _Columns | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.rows_read = len(self.frame)
 
     def column(self, pos: int) -> pd.Series:
         """Column ``pos`` with the frame's index (the data rows only)."""
-        if self.loader is None or pos in self.frame.columns:
+        if self.source is None:
             return self.frame[pos]
-        col = self.loader(pos)
+        col = self.source.get(pos)
         if len(col) != len(self.frame):  # blank rows were dropped
             col = col.iloc[self.frame.index.to_numpy()]
         col.index = self.frame.index
@@ -71,13 +68,71 @@ class Table:
 
     def release(self, pos: int) -> None:
         """Column ``pos`` is no longer needed: free its memory now, not at the end."""
-        if self.owns_columns and pos in self.frame.columns:
-            del self.frame[pos]
+        if self.source is not None:
+            self.source.release(pos)
 
     def close(self) -> None:
         """Drop the cells (the row count, headers and checksum stay)."""
         self.frame = self.frame.iloc[:0, :0]
-        self.loader = None
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+
+
+class _Columns:
+    """The columns of a table pyarrow read, converted to pandas one at a time.
+
+    pyarrow's allocator keeps memory it freed for its own later use; giving it back after
+    each released column lets the validated block reuse it instead of growing beside it.
+    """
+
+    def __init__(self, table=None, parquet=None) -> None:
+        # One of: the pyarrow Table (CSV), or a ParquetFile read a column per call.
+        self.columns = None if table is None else list(table.columns)
+        self.parquet = parquet
+
+    def get(self, pos: int) -> pd.Series:
+        import pyarrow as pa
+
+        if self.parquet is None:
+            return pa.table([self.columns[pos]], names=["c"]).to_pandas().iloc[:, 0]
+        name = self.parquet.schema_arrow.names[pos]
+        one = self.parquet.read(columns=[name], use_pandas_metadata=True)
+        return one.to_pandas(self_destruct=True).iloc[:, 0]
+
+    def release(self, pos: int) -> None:
+        if self.columns is not None:
+            self.columns[pos] = None
+        _give_back()
+
+    def close(self) -> None:
+        self.columns = self.parquet = None
+        _give_back()
+
+    def filled(self, n_rows: int, n_cols: int):
+        """Which rows have a value in any column (pandas' notna, column by column)."""
+        import numpy as np
+
+        filled = np.zeros(n_rows, bool)
+        for pos in range(n_cols):  # usually the first column (an id) is never blank
+            filled |= self.get(pos).notna().to_numpy()
+            if filled.all():
+                break
+        return filled
+
+
+def _give_back() -> None:
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def _lazy_table(source: _Columns, n_rows, headers, label, first_row, sha, encoding=None):
+    import pandas as pd
+
+    filled = source.filled(n_rows, len(headers))
+    index = pd.RangeIndex(n_rows) if filled.all() else pd.Index(filled.nonzero()[0])
+    return Table(pd.DataFrame(index=index), headers, label, first_row, sha, encoding, source=source)
 
 
 def decode(raw: bytes, label: str) -> tuple[str, str]:
@@ -135,22 +190,23 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
     headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
     keys = [f"c{i}" for i in range(len(headers))]
     strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
-    data = raw[3:] if encoding == "utf-8-sig" else raw
-    if encoding == "gb18030":
-        data = text.encode("utf-8")
+    # pyarrow parses UTF-8 bytes; the decoded text is dropped before it starts (a text
+    # of a wide file costs as much again as the file, or up to four times for Chinese).
+    data = text.encode("utf-8") if encoding == "gb18030" else pa.py_buffer(raw)
+    if encoding == "utf-8-sig":
+        data = data[3:]  # a zero-copy slice
+    del text
     try:
         table = pcsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data) if isinstance(data, pa.Buffer) else io.BytesIO(data),
             read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1 + skipped),
             parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
         )
-        frame = table.to_pandas(split_blocks=True, self_destruct=True)
-        del table
-        split = True
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         # Odd files (ragged rows, stray quotes): the C engine is slower but forgiving.
-        split = False
+        del data
+        text = decode(raw, label)[0]
         try:
             frame = pd.read_csv(
                 io.StringIO(text[start:]),
@@ -164,10 +220,14 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
             )
         except (pd.errors.ParserError, ValueError) as exc:
             raise DataError(f"{label}: not a readable table: {exc}") from None
+    else:
+        del data
+        return _lazy_table(
+            _Columns(table=table), table.num_rows, headers, label, 2 + skipped, sha, encoding
+        )
     frame = _drop_blank_rows(frame)
     frame.columns = range(len(headers))
-    # pyarrow's frame has one block per column (split_blocks); pandas' own may not.
-    return Table(frame, headers, label, 2 + skipped, sha, encoding, owns_columns=split)
+    return Table(frame, headers, label, 2 + skipped, sha, encoding)
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -232,11 +292,10 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
     """A Parquet file whose columns are read one at a time, when validation asks for them.
 
     Reading the whole file first would hold every column twice at the peak (pyarrow's table
-    and the pandas frame converted from it) and keep the freed memory in pyarrow's
-    allocator; one column at a time, the raw cells never take more than a column or two.
-    Files pandas would give an index (or odd column names) are read whole, as before.
+    and the pandas frame converted from it); one at a time, the raw cells never take more
+    than a column or two. Files pandas would give an index (or odd column names) are read
+    whole, as before.
     """
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -256,23 +315,11 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if whole is not None:
         return _from_frame(whole, str(path), sha)
-
-    def load(pos: int) -> pd.Series:
-        part = pf.read(columns=[names[pos]], use_pandas_metadata=True)
-        return part.to_pandas(self_destruct=True).iloc[:, 0]
-
     headers = [str(c) for c in shape.columns]
-    filled = np.zeros(pf.metadata.num_rows, bool)
     try:
-        for pos in range(len(names)):  # usually the first column (an id) is never blank
-            filled |= load(pos).notna().to_numpy()
-            if filled.all():
-                break
-    except Exception as exc:
+        return _lazy_table(_Columns(parquet=pf), pf.metadata.num_rows, headers, str(path), 2, sha)
+    except (pa.ArrowException, OSError) as exc:  # a column that cannot be decoded
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-    index = pd.RangeIndex(len(filled)) if filled.all() else pd.Index(np.flatnonzero(filled))
-    frame = pd.DataFrame(index=index)
-    return Table(frame, headers, str(path), 2, sha, loader=load)
 
 
 def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Table:
