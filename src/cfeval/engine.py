@@ -43,6 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# Student-t quantiles (the function behind scipy.stats.t.ppf). Imported with the module,
+# like the rest of the engine's start-up cost; importing scipy.stats would cost ~0.5 s more.
+from scipy.special import stdtrit
+
 from cfeval.errors import DataError, UsageError
 from cfeval.framework import Dimension, Framework, Indicator
 
@@ -226,7 +230,7 @@ class _Engine:
         from cfeval.results import ScoreResult, empty_report, provenance
 
         self.group_rows: list[dict] = []
-        self._df_cache: list[tuple[np.ndarray, np.ndarray]] = []
+        self._df_all: np.ndarray | None = None  # per-cell df when every row contributes
         values: dict[int, _Values] = {}
         for idx in reversed(range(len(self.nodes))):  # children before parents
             node = self.nodes[idx]
@@ -320,7 +324,7 @@ class _Engine:
         u *= h
         q = np.subtract(1.0, h)
         q[q <= 0] = np.inf  # a lone respondent (h = 1): no variance (NaN below)
-        df_g = _bm_df(h, q, cell, n, K)
+        df_g = _bm_df(h, q, cell, n, K, s=W2 * (inv_w * inv_w).reshape(U, G))  # Σh² = ΣW²/W²
         np.sqrt(q, out=q)
         u /= q  # HC2: u / √(1 − h)
         del wv, y, h, q
@@ -416,22 +420,36 @@ class _Engine:
         return var, ntot, _satterthwaite(parts, self._cell_df(v, n), n)
 
     def _cell_df(self, v: _Values, n: np.ndarray) -> np.ndarray:
-        """Per-cell df of a node: the Bell–McCaffrey df of its contributing rows' weights."""
+        """Per-cell df of a node: the Bell–McCaffrey df of its contributing rows' weights.
+
+        Cells where every survey row contributes share one table (``_df_all``); only the
+        rows of the other cells are summed again.
+        """
         import numpy as np
 
         if v.cell_df is not None:
             return v.cell_df
-        for mask, df in self._df_cache:  # dimensions often share their children's rows
-            if np.array_equal(mask, v.mask):
-                return df
-        h = self.w * v.mask
-        W = np.bincount(self.cell, weights=h, minlength=self.K)
-        h *= np.divide(1.0, W, out=np.zeros(self.K), where=W > 0)[self.cell]
+        if self._df_all is None:
+            self._df_all = self._bm_rows(np.ones(len(self.w), bool), self.n_cell)
+        partial = (n > 0) & (n != self.n_cell)
+        if not partial.any():
+            return self._df_all
+        rows = partial.ravel()[self.cell]
+        rows &= v.mask
+        return np.where(partial, self._bm_rows(rows, n), self._df_all)
+
+    def _bm_rows(self, rows: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Bell–McCaffrey df (U × G) of the weighted means over the selected rows."""
+        import numpy as np
+
+        idx = np.flatnonzero(rows)
+        cell = self.cell[idx]
+        h = self.w[idx]
+        W = np.bincount(cell, weights=h, minlength=self.K)
+        h /= W[cell]
         q = np.subtract(1.0, h)
         q[q <= 0] = np.inf
-        df = _bm_df(h, q, self.cell, n, self.K)
-        self._df_cache = [*self._df_cache[-3:], (v.mask, df)]
-        return df
+        return _bm_df(h, q, cell, n, self.K)
 
     def _fail_on_missing(self, values: dict[int, _Values]) -> None:
         lines = []
@@ -458,25 +476,32 @@ def _cell_variance(zz: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> n
     return ss
 
 
-def _bm_df(h: np.ndarray, q: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> np.ndarray:
+def _bm_df(
+    h: np.ndarray,
+    q: np.ndarray,
+    cell: np.ndarray,
+    n: np.ndarray,
+    K: int,
+    s: np.ndarray | None = None,
+) -> np.ndarray:
     """Bell–McCaffrey degrees of freedom of each cell's HC2 variance (U × G).
 
     ``h`` is each row's leverage ``w / W`` in its cell's weighted mean (0 for rows outside
-    it) and ``q = 1 − h`` (``inf`` where ``h = 1``). Under the working model of independent
-    answers with equal variance, the HC2 variance is the quadratic form ``ε' B ε`` with
-    ``B = M' C M``, ``M = I − 1h'``, ``C = diag(c)``, ``c = h² / (1 − h)``; its
-    Satterthwaite df is ``tr(B)² / tr(B²)``, which expands (docs/methods.md) to six
-    grouped sums. Equal weights give exactly ``n − 1``. NaN where a cell has < 2 rows.
+    it), ``q = 1 − h`` (``inf`` where ``h = 1``) and ``s`` the cells' ``Σ h²`` if known.
+    Under the working model of independent answers with equal variance, the HC2 variance
+    is the quadratic form ``ε' B ε`` with ``B = M' C M``, ``M = I − 1h'``, ``C = diag(c)``,
+    ``c = h² / (1 − h)``; its Satterthwaite df is ``tr(B)² / tr(B²)``, which expands
+    (docs/methods.md) to grouped sums. Equal weights give exactly ``n − 1``. NaN where a
+    cell has fewer than two rows.
     """
     import numpy as np
 
     def csum(x):
         return np.bincount(cell, weights=x, minlength=K).reshape(n.shape)
 
-    # Each sum is taken directly: deriving some from the others (c (1 − h) = h²) would
-    # save two passes but cancels badly in large cells (df 4999.08 for 5000 equal weights).
     c = h * h
-    s = csum(c)  # Σ h²
+    if s is None:
+        s = csum(c)  # Σ h²
     c /= q  # c = h² / (1 − h); 0 for a lone respondent
     c0 = csum(c)  # Σ c
     t = c * h
@@ -485,9 +510,10 @@ def _bm_df(h: np.ndarray, q: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int
     c2 = csum(t)  # Σ c h²
     np.multiply(c, c, out=t)
     q2 = csum(t)  # Σ c²
-    t *= h
-    q3 = csum(t)  # Σ c² h
     del c, t
+    # Σ c² h = Σ c² − Σ c h² since c (1 − h) = h². Only this difference is taken: the
+    # others (Σ c h = Σ c − Σ h², ...) would cancel badly in large cells.
+    q3 = q2 - c2
     tr_b = c0 * (1 + s) - 2 * c1
     tr_b2 = (1 + 2 * s) * q2 - 4 * q3 + 2 * c0 * c2 + (s * c0) ** 2 + 2 * c1**2 - 4 * s * c0 * c1
     ok = (n > 1) & (tr_b2 > 0)
@@ -520,7 +546,6 @@ def _satterthwaite(parts: np.ndarray, dfg: np.ndarray, n: np.ndarray) -> np.ndar
 def _t_quantile(p: float, df: np.ndarray) -> np.ndarray:
     """Student-t quantile ``t_p(df)`` for an array of df; NaN where df is NaN."""
     import numpy as np
-    from scipy.special import stdtrit  # the function behind scipy.stats.t.ppf
 
     df = np.asarray(df, dtype=np.float64)
     out = np.full(df.shape, np.nan)
