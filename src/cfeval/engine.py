@@ -90,6 +90,8 @@ class _Values:
     n: np.ndarray | None = None  # respondents contributing
     df: np.ndarray | None = None  # degrees of freedom of ``var`` (Welch–Satterthwaite)
     cell_df: np.ndarray | None = None  # per-cell (U × G) df, when already known
+    cell_var: np.ndarray | None = None  # per-cell variance pieces, when already known
+    cell_n: np.ndarray | None = None  # per-cell contributing respondents, likewise
 
 
 def score(
@@ -364,7 +366,18 @@ class _Engine:
                 "used": used,
             }
         )
-        return _Values(att, avail, avail.astype(np.float64), insufficient, z, mask, cell_df=df_g)
+        # The node's pieces follow from the groups': Σ (a u)² = a² Σ u² in a used cell.
+        return _Values(
+            att,
+            avail,
+            avail.astype(np.float64),
+            insufficient,
+            z,
+            mask,
+            cell_df=df_g,
+            cell_var=np.where(used, a * a * var_g, 0.0),
+            cell_n=np.where(used, n, 0.0),
+        )
 
     def _combine(self, node: _Node, kids: list[_Values]) -> _Values:
         import numpy as np
@@ -412,8 +425,11 @@ class _Engine:
         if v.z is None:
             nan = np.full(self.U, np.nan)
             return nan, np.zeros(self.U, np.int64), nan.copy()
-        n = np.bincount(self.cell, weights=v.mask, minlength=self.K).reshape(self.U, self.G)
-        parts = _cell_variance(v.z * v.z, self.cell, n, self.K)
+        if v.cell_var is not None:
+            n, parts = v.cell_n, v.cell_var
+        else:
+            n = np.bincount(self.cell, weights=v.mask, minlength=self.K).reshape(self.U, self.G)
+            parts = _cell_variance(v.z * v.z, self.cell, n, self.K)
         var = parts.sum(axis=1)
         ntot = n.sum(axis=1).astype(np.int64)
         var[ntot == 0] = np.nan
