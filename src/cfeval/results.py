@@ -342,6 +342,7 @@ def _workbook_bytes(result: ScoreResult) -> bytes:
 
     import pandas as pd
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -349,31 +350,40 @@ def _workbook_bytes(result: ScoreResult) -> bytes:
     headers = dict(_HEADERS)
     for key, group in fw.respondents.items():
         headers[f"n_{key}"] = f"{group.label.get('zh', key)} n_{key}"
-    wb = Workbook()
-    wb.remove(wb.active)
+    # Write-only mode streams each sheet row by row: about ten times faster than building
+    # every cell object first, which matters for a district of thousands of communities.
+    wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, df in _sheets(result):
         ws = wb.create_sheet(title)
         cols = [str(c) for c in df.columns]
-        ws.append([headers.get(c, c) for c in cols])
-        for cell in ws[1]:
-            cell.font = bold
         body = df.astype(object).where(pd.notna(df), None)
-        for row in body.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
+        # Sheet-level settings must come before the first row in write-only mode.
+        formats = []
         for j, col in enumerate(cols, start=1):
-            letter = get_column_letter(j)
-            if col in _ONE_DECIMAL or col == "coverage":
-                fmt = "0.0%" if col == "coverage" else "0.0"
-                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    cell.number_format = fmt
+            formats.append("0.0%" if col == "coverage" else "0.0" if col in _ONE_DECIMAL else None)
             shown = [_shown(v) for v in body[df.columns[j - 1]].head(200)]
             # CJK characters are about twice as wide as Latin ones in Excel's column units.
             width = max(_text_width(t) for t in [headers.get(col, col), *shown])
-            ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
         ws.freeze_panes = "A2"
         if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(ws.max_row, 1)}"
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(body) + 1}"
+        header = []
+        for c in cols:
+            cell = WriteOnlyCell(ws, value=headers.get(c, c))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        styled = [j for j, fmt in enumerate(formats) if fmt]
+        for row in body.itertuples(index=False, name=None):
+            values = [_cell(v) for v in row]
+            for j in styled:
+                if values[j] is not None:
+                    cell = WriteOnlyCell(ws, value=values[j])
+                    cell.number_format = formats[j]
+                    values[j] = cell
+            ws.append(values)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
