@@ -513,6 +513,47 @@ def test_problems_inside_a_duplicated_key_point_into_the_value_kept(full_yaml):
     assert where[("scoring", "duplicate key `scoring` (also on line 11)")] == last
 
 
+def _problem_lines(text: str) -> list[tuple[int, str, str]]:
+    with pytest.raises(FrameworkError) as info:
+        parse_framework(text, "edited.yaml")
+    return [(p.line, p.path, p.message) for p in info.value.problems]
+
+
+def test_a_mistyped_key_does_not_hide_the_whole_file_problems(full_yaml):
+    text = full_yaml.read_text(encoding="utf-8")
+    text = text.replace("    points: 40\n", "    point: 40\n", 1)  # line 47, a typo
+    text = text.replace("min: 75", "min: 95", 1)  # line 18: grades out of order
+    text = text.replace("c_voice_2, scale: agree5", "c_voice_2, scale: agree7", 1)  # line 80
+    assert _problem_lines(text) == [
+        (16, "scoring.grades", "grade minimums must be strictly descending (got 90, 95, 60, 0)"),
+        (47, "dimensions.0.point", "unknown key `point`; did you mean `points`?"),
+        (
+            80,
+            "dimensions.0.indicators.0.items.1.scale",
+            "unknown scale 'agree7'; declared: ['agree5']",
+        ),
+    ]
+
+
+def test_what_follows_from_a_dropped_key_is_not_reported_twice(full_yaml):
+    # Without `points`, play_space would also "need points" and the space dimension's
+    # points would "add up to 40, not 60": both follow from the typo, so neither is shown.
+    text = full_yaml.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    assert lines[90] == "        points: 20"  # play_space, line 91
+    lines[90] = "        pionts: 20"
+    assert _problem_lines("\n".join(lines)) == [
+        (91, "dimensions.1.indicators.0.pionts", "unknown key `pionts`; did you mean `points`?")
+    ]
+
+
+def test_other_structural_mistakes_stop_before_the_whole_file_checks(full_yaml):
+    # A wrong type leaves no valid model to check; only the structural problem is listed.
+    text = full_yaml.read_text(encoding="utf-8").replace("min: 75", "min: 95", 1)
+    text = text.replace("    points: 40\n", "    points: forty\n", 1)
+    assert [path for _, path, _ in _problem_lines(text)] == ["dimensions.0.points"]
+
+
 def test_unclosed_quote_at_end_of_file_points_at_the_quote():
     with pytest.raises(FrameworkError) as info:
         parse_framework('id: x\nversion: "1.0\n', "q.yaml")

@@ -12,6 +12,7 @@ mapping that lacks it).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import re
@@ -356,15 +357,61 @@ def _parse(text: str, source: str) -> Framework:
     try:
         fw = Framework.model_validate(located.data)
     except ValidationError as err:
-        for e in err.errors(include_url=False):
+        errors = err.errors(include_url=False)
+        for e in errors:
             loc, message = _explain(e, located)
             problems.append(_problem(source, loc, message, located))
+        problems += _checks_despite_unknown_keys(errors, located, source)
         raise FrameworkError(problems, source) from None
     for loc, message in cross_check(fw):
         problems.append(_problem(source, loc, message, located))
     if problems:
         raise FrameworkError(problems, source)
     return fw
+
+
+def _checks_despite_unknown_keys(errors: list, located: _Located, source: str) -> list[Problem]:
+    """The whole-file problems of a file whose only structural mistakes are unknown keys.
+
+    A mistyped key (`point:` for `points:`) is the commonest mistake, and without it the
+    file is often valid: its cross-file problems (an unknown scale, grades out of order)
+    then come in the same run instead of the next one. Problems that follow from the
+    dropped key are left out: those of the node that lost it and its own attributes, and
+    point sums of the nodes above it. A key dropped at the top of the file could affect
+    anything, so then nothing more is checked.
+    """
+    if any(e["type"] != "extra_forbidden" for e in errors):
+        return []
+    data = copy.deepcopy(located.data)
+    owners: list[Loc] = []
+    for e in errors:
+        loc = _strip_tags(tuple(e["loc"]), located.data)
+        parent = data
+        for part in loc[:-1]:
+            parent = _child(parent, part)
+        if not loc[:-1] or not isinstance(parent, dict):
+            return []
+        parent.pop(loc[-1], None)
+        owners.append(loc[:-1])
+    try:
+        fw = Framework.model_validate(data)
+    except ValidationError:
+        return []
+
+    def follows_from_a_dropped_key(loc: Loc) -> bool:
+        for owner in owners:
+            if loc == owner or loc[:-1] == owner:
+                return True
+            sums_above = loc[-1:] == ("points",) and owner[: len(loc) - 1] == loc[:-1]
+            if sums_above or loc in (("dimensions",), ("scoring", "total")):
+                return True
+        return False
+
+    return [
+        _problem(source, loc, message, located)
+        for loc, message in cross_check(fw)
+        if not follows_from_a_dropped_key(loc)
+    ]
 
 
 def _problem(source: str, loc: Loc, message: str, located: _Located) -> Problem:
