@@ -548,3 +548,444 @@ def test_cli_check_data(full_yaml, tmp_path):
               "--mapping", str(DATA / "mapping.yaml")],
     )  # fmt: skip
     assert mapped.exit_code == 1 and "Q5" in mapped.output
+
+
+# --------------------------------------------------------------------------- column-wise reading
+# Parquet is read a column at a time (files with an index or duplicate names whole), CSV is
+# parsed by pyarrow and converted a column at a time, items go into one float block whose
+# excluded rows are removed in place. Every expectation below is written by hand.
+
+nan = float("nan")
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, **kwargs) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, **kwargs)
+    return path
+
+
+def _mixed_frame() -> pd.DataFrame:
+    """Seven rows, one problem or exclusion in most, typed columns as Parquet keeps them."""
+    return pd.DataFrame(
+        {
+            "community_id": ["A", "A", "B", "B", "C", "A", "A"],
+            "respondent": ["child", "parent", "儿童", "child", "家长", "child", "child"],
+            "respondent_id": ["r1", "r2", "r3", "r4", "r5", "r1", "r6"],
+            "weight": [1.0, 2.0, 1.0, 0.0, 1.0, 1.0, 1.5],
+            "c_voice_1": [4, 3, 5, 2, 1, 1, 99],
+            "c_voice_2": ["4", "abc", None, "2", "5", "3", "7"],
+            "c_voice_3": [1.0, nan, 9.0, 2.5, 3.0, 3.0, 3.0],
+            "c_safe_1": pd.array([5, 4, 3, 2, 1, -3, None], dtype="Int64"),
+            "c_safe_2": [3, 3, 3, 3, 3, 3, 3],
+        }
+    )
+
+
+MIXED_PROBLEMS = [
+    [3, "c_voice_2", "not-a-number"],  # abc
+    [5, "weight", "bad-weight"],  # 0; the row's cells are still checked
+    [5, "c_voice_3", "unknown-code"],  # 2.5
+    [7, "c_safe_1", "unknown-code"],  # -3
+    [7, "respondent_id", "duplicate-respondent"],  # r1 again
+    [8, "c_voice_1", "unknown-code"],  # 99
+    [8, "c_voice_2", "out-of-range"],  # 7
+]
+
+
+def _mixed_expected() -> pd.DataFrame:
+    return survey_frame(
+        [
+            dict(community_id="A", wave="1", respondent="child", weight=1.0, respondent_id="r1",
+                 c_voice_1=4, c_voice_2=4, c_voice_3=1, c_safe_1=5, c_safe_2=3),
+            dict(community_id="A", wave="1", respondent="parent", weight=2.0, respondent_id="r2",
+                 c_voice_1=3, c_voice_2=nan, c_voice_3=nan, c_safe_1=4, c_safe_2=3),
+            dict(community_id="B", wave="1", respondent="child", weight=1.0, respondent_id="r3",
+                 c_voice_1=5, c_voice_2=nan, c_voice_3=nan, c_safe_1=3, c_safe_2=3),
+            dict(community_id="C", wave="1", respondent="parent", weight=1.0, respondent_id="r5",
+                 c_voice_1=1, c_voice_2=5, c_voice_3=3, c_safe_1=1, c_safe_2=3),
+            dict(community_id="A", wave="1", respondent="child", weight=1.5, respondent_id="r6",
+                 c_voice_1=nan, c_voice_2=nan, c_voice_3=3, c_safe_1=nan, c_safe_2=3),
+        ]
+    )  # fmt: skip
+
+
+def test_parquet_row_groups_csv_and_frame_give_the_same_hand_written_result(
+    full_framework, tmp_path
+):
+    raw = _mixed_frame()
+    parquet = _write_parquet(raw, tmp_path / "mixed.parquet", row_group_size=2)
+    csv = tmp_path / "mixed.csv"
+    raw.to_csv(csv, index=False)
+    for source in (parquet, csv, raw):
+        survey, report = read_survey(full_framework, source)
+        pd.testing.assert_frame_equal(survey, _mixed_expected())
+        assert problems(report) == MIXED_PROBLEMS, source if isinstance(source, Path) else "frame"
+        assert report.excluded_rows == {"bad-weight": 1, "duplicate-respondent": 1}
+        info = report.files[0]
+        assert (info.rows_read, info.rows_used) == (7, 5)
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(parquet).metadata.num_row_groups == 4
+
+
+def test_parquet_with_an_index_or_duplicate_names_is_read_whole_and_right(full_framework, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cfeval.readers import read_table
+
+    # A filtered frame saved by pandas keeps its index [10, 20, 30] in the file's metadata.
+    indexed = pd.DataFrame(
+        {"community_id": ["A", "B", "C"], "respondent": ["child"] * 3, "c_voice_1": [3, 8, 2]},
+        index=[10, 20, 30],
+    )
+    indexed.to_parquet(tmp_path / "indexed.parquet")
+    # Two columns named c_voice_1: the first one counts, as in a CSV.
+    dup = pa.Table.from_arrays(
+        [pa.array(["A", "B", "C"]), pa.array(["child"] * 3), pa.array([3, 8, 2]),
+         pa.array([1, 1, 1])],
+        names=["community_id", "respondent", "c_voice_1", "c_voice_1"],
+    )  # fmt: skip
+    pq.write_table(dup, tmp_path / "dup.parquet")
+    expected = survey_frame(
+        [
+            dict(community_id=c, wave="1", respondent="child", weight=1.0, respondent_id=None,
+                 c_voice_1=v, c_voice_2=nan, c_voice_3=nan, c_safe_1=nan, c_safe_2=nan)
+            for c, v in [("A", 3), ("B", nan), ("C", 2)]
+        ]
+    )  # fmt: skip
+    missing = [None, "c_voice_2, c_voice_3, c_safe_1, c_safe_2", "missing-column"]
+    for name, first in [("indexed", []), ("dup", [[None, "c_voice_1", "unknown-column"]])]:
+        path = tmp_path / f"{name}.parquet"
+        assert read_table(path, str(path), None, set()).source is None  # the whole-file path
+        survey, report = read_survey(full_framework, path)
+        pd.testing.assert_frame_equal(survey, expected)
+        assert report.flatten() == [*first, missing, [3, "c_voice_1", "out-of-range"]]
+
+
+def test_parquet_typed_item_columns(full_framework, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "community_id": pa.array(["A", "Ｂ", None, "A", "A"]).dictionary_encode(),
+            "respondent": pa.array(["child"] * 5).dictionary_encode(),
+            "c_voice_1": pa.array([1, None, 3, 6, 0], pa.int64()),  # Int64 with a null
+            "c_voice_2": pa.array(["2", "很好", None, "9", "不太同意"]),  # text with labels
+            "c_voice_3": pa.array(["5", None, "5", "x", "10"]).dictionary_encode(),  # categorical
+            "c_safe_1": pa.array([None, 2.0, 4.0, -1.0, 4.0]),  # float with a null
+            "c_safe_2": pa.array([None] * 5, pa.string()),  # all blank
+        }
+    )
+    pq.write_table(table, tmp_path / "typed.parquet", row_group_size=3)
+    survey, report = read_survey(full_framework, tmp_path / "typed.parquet")
+    assert report.flatten() == [
+        [3, "c_voice_2", "not-a-number"],  # 很好 is no option text of agree5
+        [4, "community_id", "missing-community-id"],
+        [5, "c_voice_1", "out-of-range"],  # 6
+        [5, "c_voice_3", "not-a-number"],  # x
+        [5, "c_safe_1", "unknown-code"],  # -1
+        [6, "c_voice_1", "out-of-range"],  # 0
+        [6, "c_voice_3", "out-of-range"],  # 10
+    ]
+    assert [i.value for i in report.issues if i.row in (3, 5)] == ["很好", "6", "x", "-1"]
+    expected = survey_frame(
+        [
+            dict(community_id="A", wave="1", respondent="child", weight=1.0, respondent_id=None,
+                 c_voice_1=1, c_voice_2=2, c_voice_3=5, c_safe_1=nan, c_safe_2=nan),
+            dict(community_id="B", wave="1", respondent="child", weight=1.0, respondent_id=None,
+                 c_voice_1=nan, c_voice_2=nan, c_voice_3=nan, c_safe_1=2, c_safe_2=nan),
+            dict(community_id="A", wave="1", respondent="child", weight=1.0, respondent_id=None,
+                 c_voice_1=nan, c_voice_2=nan, c_voice_3=nan, c_safe_1=nan, c_safe_2=nan),
+            dict(community_id="A", wave="1", respondent="child", weight=1.0, respondent_id=None,
+                 c_voice_1=nan, c_voice_2=2, c_voice_3=nan, c_safe_1=4, c_safe_2=nan),
+        ]
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(survey, expected)
+
+
+def test_parquet_blank_rows_and_a_dotted_header(full_framework, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # All-null rows are dropped but keep their place; "Q1.1" is a name, not a nested path.
+    table = pa.table(
+        {
+            "社区": ["A", None, "B", None],
+            "Q1.1": pa.array([3, None, 8, None], pa.int64()),
+            "resp": ["child", None, "parent", None],
+        }
+    )
+    pq.write_table(table, tmp_path / "gaps.parquet", row_group_size=1)
+    mapping = {"columns": {"Q1.1": "c_voice_1", "resp": "respondent"}}
+    survey, report = read_survey(full_framework, tmp_path / "gaps.parquet", mapping=mapping)
+    assert report.flatten() == [
+        [None, "c_voice_2, c_voice_3, c_safe_1, c_safe_2", "missing-column"],
+        [4, "Q1.1", "out-of-range"],
+    ]
+    assert survey[["community_id", "respondent", "c_voice_1"]].values.tolist()[0] == [
+        "A",
+        "child",
+        3.0,
+    ]
+    assert survey["community_id"].tolist() == ["A", "B"] and np.isnan(survey.loc[1, "c_voice_1"])
+    assert (report.files[0].rows_read, report.files[0].rows_used) == (2, 2)
+
+
+def test_empty_parquet_and_header_only_csv(full_framework, tmp_path):
+    _write_parquet(_mixed_frame().iloc[:0], tmp_path / "empty.parquet")
+    (tmp_path / "header.csv").write_text("\n\ncommunity_id,respondent,c_voice_1\n\n\n")
+    (tmp_path / "blank.csv").write_text("\r\n\r\n")
+    (tmp_path / "zero.csv").write_bytes(b"")
+    for name, code in [("empty.parquet", "no-data-rows"), ("header.csv", "no-data-rows"),
+                       ("blank.csv", "empty-file"), ("zero.csv", "empty-file")]:  # fmt: skip
+        survey, report = read_survey(full_framework, tmp_path / name)
+        assert problems(report) == [[None, None, code]], name
+        assert len(survey) == 0 and survey.dtypes["c_voice_1"] == "float64"
+        assert report.files[0].rows_read == 0
+
+
+def test_pyarrow_csv_keeps_sheet_rows_across_blank_lines(full_framework, tmp_path):
+    body = (
+        "community_id,respondent,c_voice_1\r\n"  # line 3
+        "A,child,3\r\n"  # 4
+        "A,child,x\r\n"  # 5
+        ",,\r\n"  # 6: a row of empty cells
+        "A,child,8\r\n"  # 7
+    )
+    (tmp_path / "lead.csv").write_text("\r\n\r\n" + body)  # parsed by pyarrow
+    between = "\n\ncommunity_id,respondent,c_voice_1\nA,child,3\nA,child,x\n\nA,child,8\n\n"
+    (tmp_path / "between.csv").write_text(between)  # empty lines: the C engine
+    for name in ("lead.csv", "between.csv"):
+        survey, report = read_survey(full_framework, tmp_path / name)
+        assert [r for r in problems(report) if r[0] is not None] == [
+            [5, "c_voice_1", "not-a-number"],
+            [7, "c_voice_1", "out-of-range"],
+        ], name
+        assert survey["c_voice_1"].tolist()[0] == 3.0 and survey["c_voice_1"].isna().sum() == 2
+        assert report.files[0].rows_read == 3
+
+
+def test_gb18030_and_bom_csv_give_identical_frames(full_framework, tmp_path):
+    text = (
+        "社区编号,对象,编号,年龄,c_voice_1,c_voice_2\n"
+        "锦江－01,儿童,007,10,4,很好\n"
+        " 锦江-01 ,家长,008,,3,非常同意\n"
+    )
+    (tmp_path / "gbk.csv").write_bytes(text.encode("gb18030"))
+    (tmp_path / "bom.csv").write_bytes(text.encode("utf-8-sig"))
+    gbk, gbk_report = read_survey(full_framework, tmp_path / "gbk.csv")
+    bom, bom_report = read_survey(full_framework, tmp_path / "bom.csv")
+    assert [i.value for i in gbk_report.issues[:1] + bom_report.issues[:1]] == [
+        "gb18030",
+        "utf-8-sig",
+    ]
+    pd.testing.assert_frame_equal(gbk, bom)
+    assert problems(gbk_report) == problems(bom_report)
+    assert [r for r in problems(bom_report) if r[0]] == [[2, "c_voice_2", "not-a-number"]]
+    assert gbk[["community_id", "respondent", "respondent_id"]].values.tolist() == [
+        ["锦江-01", "child", "007"],
+        ["锦江-01", "parent", "008"],
+    ]
+    assert gbk["age"].tolist()[0] == 10.0 and np.isnan(gbk["age"].tolist()[1])
+    assert gbk["c_voice_1"].tolist() == [4.0, 3.0]
+    assert np.isnan(gbk.loc[0, "c_voice_2"]) and gbk.loc[1, "c_voice_2"] == 5.0
+
+
+IDS = [  # as written → as stored (NFKC, stripped, inner whitespace collapsed, case kept)
+    ("ＸＨ－01", "XH-01"),
+    (" XH-01 ", "XH-01"),
+    ("XH  01", "XH 01"),
+    ("XH\t01 ", "XH 01"),
+    ("XH\u300001", "XH 01"),  # ideographic space
+    ("X\u00a0H", "X H"),
+    ("A\x0bB", "A B"),  # vertical tab
+    ("A\x85B", "A B"),  # NEL
+    ("A\u2028B", "A B"),  # line separator
+    ("007", "007"),
+    (" 007", "007"),
+    ("7", "7"),
+    ("xh-01", "xh-01"),
+    ("锦江－01", "锦江-01"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "frame"])
+def test_community_ids_are_normalised_once_per_distinct_value(full_framework, tmp_path, fmt):
+    # 40 rows of each id (the per-distinct-value path), plus a blank and a spaces-only id.
+    written = [w for w, _ in IDS] * 40 + ["", "  "]
+    respondent_ids = [f" r{i}\u3000" for i in range(len(written))]  # all distinct
+    frame = pd.DataFrame(
+        {"community_id": written, "respondent": "child", "respondent_id": respondent_ids}
+    )
+    if fmt == "csv":
+        source = tmp_path / "ids.csv"
+        frame.to_csv(source, index=False)
+    elif fmt == "parquet":
+        source = _write_parquet(frame, tmp_path / "ids.parquet", row_group_size=100)
+    else:
+        source = frame
+    survey, report = read_survey(full_framework, source)
+    assert survey["community_id"].tolist() == [s for _, s in IDS] * 40
+    assert survey["respondent_id"].tolist()[:3] == ["r0", "r1", "r2"]
+    n = len(IDS) * 40
+    assert [r for r in problems(report) if r[0]] == [
+        [n + 2, "community_id", "missing-community-id"],
+        [n + 3, "community_id", "missing-community-id"],
+    ]
+
+
+def test_respondent_ids_unique_and_numeric(full_framework, tmp_path):
+    # Unique ids take the vectorised path; numbers stored as numbers lose no zeros they
+    # never had and gain no ".0".
+    frame = pd.DataFrame(
+        {"community_id": [7, 7, 8], "respondent": "child", "respondent_id": [1.0, 2.0, nan]}
+    )
+    path = _write_parquet(frame, tmp_path / "num.parquet")
+    survey, _ = read_survey(full_framework, path)
+    assert survey["community_id"].tolist() == ["7", "7", "8"]
+    assert survey["respondent_id"].tolist()[:2] == ["1", "2"]
+    assert pd.isna(survey["respondent_id"].tolist()[2])
+
+
+def _aligned_frame(first_id: int) -> pd.DataFrame:
+    """Eight rows, each with its own item values, five of them excluded for some reason."""
+    return pd.DataFrame(
+        {
+            "community_id": ["A", "ZZ", "A", None, "B", "A", "A", "B"],
+            "respondent": ["child", "child", "parent", "child", "child", "teacher", "child",
+                           "child"],
+            "respondent_id": [f"r{first_id}", "x1", "x2", "x3", "x4", "x5", f"r{first_id}",
+                              "x7"],
+            "weight": [1, 1, 1, 1, -2, 1, 1, 1],
+            "c_voice_1": [1, 2, 3, 4, 5, 1, 2, 3],
+            "c_voice_2": [5, 4, 3, 2, 1, 5, 4, 3],
+            "c_voice_3": [1, 1, 2, 2, 3, 3, 4, 4],
+            "c_safe_1": [2, 3, 4, 5, 1, 2, 3, 4],
+            "c_safe_2": [5, 5, 4, 4, 3, 3, 2, 1],
+        }
+    )  # fmt: skip
+
+
+def test_excluded_rows_leave_the_item_block_aligned(full_framework, tmp_path):
+    # Rows excluded by the file (no community, unknown group, bad weight) and by the whole
+    # data (unknown community ZZ, duplicate respondent) must leave the right item values
+    # next to the right respondents; one file compacts its block in place.
+    audit = pd.DataFrame({"community_id": ["A", "B"]})
+    path = _write_parquet(_aligned_frame(1), tmp_path / "one.parquet", row_group_size=3)
+    ds = load_data(full_framework, survey=path, audit=audit)
+    expected = survey_frame(
+        [
+            dict(community_id="A", wave="1", respondent="child", weight=1.0, respondent_id="r1",
+                 c_voice_1=1, c_voice_2=5, c_voice_3=1, c_safe_1=2, c_safe_2=5),
+            dict(community_id="A", wave="1", respondent="parent", weight=1.0, respondent_id="x2",
+                 c_voice_1=3, c_voice_2=3, c_voice_3=2, c_safe_1=4, c_safe_2=4),
+            dict(community_id="B", wave="1", respondent="child", weight=1.0, respondent_id="x7",
+                 c_voice_1=3, c_voice_2=3, c_voice_3=4, c_safe_1=4, c_safe_2=1),
+        ]
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(ds.survey, expected)
+    survey_lines = [[i.row, i.column, i.code] for i in ds.report.issues if i.file == str(path)]
+    assert survey_lines == [
+        [3, "community_id", "unknown-community"],
+        [5, "community_id", "missing-community-id"],
+        [6, "weight", "bad-weight"],
+        [7, "respondent", "unknown-respondent-group"],
+        [8, "respondent_id", "duplicate-respondent"],
+    ]
+    assert ds.report.excluded_rows == {
+        "unknown-community": 1, "missing-community-id": 1, "bad-weight": 1,
+        "unknown-respondent-group": 1, "duplicate-respondent": 1,
+    }  # fmt: skip
+
+
+def test_several_files_are_concatenated_in_order(full_framework, tmp_path):
+    audit = pd.DataFrame({"community_id": ["A", "B"]})
+    first = tmp_path / "first.csv"
+    _aligned_frame(1).to_csv(first, index=False)
+    second = _write_parquet(_aligned_frame(2), tmp_path / "second.parquet", row_group_size=2)
+    third = pd.DataFrame(
+        {"community_id": ["B", "A"], "respondent": ["parent", "child"],
+         "respondent_id": ["x7", "y1"], "weight": [2.0, 3.0],
+         "c_voice_1": [5, 9], "c_voice_2": [1, 1], "c_voice_3": [5, 5], "c_safe_1": [1, 1],
+         "c_safe_2": [1, 1]}
+    )  # fmt: skip
+    ds = load_data(full_framework, survey=[first, second, third], audit=audit)
+    rows = [
+        # first.csv: rows 2, 4, 9 as in the single-file test
+        ["A", "child", "r1", 1.0, 1, 5, 1, 2, 5],
+        ["A", "parent", "x2", 1.0, 3, 3, 2, 4, 4],
+        ["B", "child", "x7", 1.0, 3, 3, 4, 4, 1],
+        # second.parquet: its r2, then x2 and x7 repeat first.csv's ids (duplicates)
+        ["A", "child", "r2", 1.0, 1, 5, 1, 2, 5],
+        # the frame: x7 in B repeats first.csv's; y1 is new (9 is a missing code)
+        ["A", "child", "y1", 3.0, nan, 1, 5, 1, 1],
+    ]
+    expected = survey_frame(
+        [
+            dict(community_id=c, wave="1", respondent=g, respondent_id=i, weight=w,
+                 **dict(zip(ITEMS, v, strict=True)))
+            for c, g, i, w, *v in rows
+        ]
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(ds.survey, expected)
+    dups = [[i.file, i.row] for i in ds.report.issues if i.code == "duplicate-respondent"]
+    assert dups == [
+        [str(first), 8],
+        [str(second), 4],
+        [str(second), 8],
+        [str(second), 9],
+        ["<survey frame 3>", 2],
+    ]
+    assert [(f.rows_read, f.rows_used) for f in ds.files[:3]] == [(8, 3), (8, 1), (2, 1)]
+
+
+# Cells a survey tool might write: scale values, outside values, missing codes, blanks, text.
+item_cells = st.sampled_from([1, 2, 3, 4, 5, 9, 0, 6, 99, -3, None, "abc", "2.5", "一般"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "Ｂ", " B ", "007", None]),
+            st.sampled_from(["child", "parent", "儿童", "teacher", None]),
+            st.sampled_from(["r1", "r2", "r3", None]),
+            st.sampled_from([1.0, 2.5, 0.0, None]),
+            st.lists(item_cells, min_size=5, max_size=5),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    text_items=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_parquet_csv_and_frame_agree(full_framework, tmp_path, rows, text_items):
+    """Each item column is numbers (text cells become blank) or text; all three agree."""
+    data = {
+        "community_id": [r[0] for r in rows],
+        "respondent": [r[1] for r in rows],
+        "respondent_id": [r[2] for r in rows],
+        "weight": [nan if r[3] is None else r[3] for r in rows],
+    }
+    for j, (item, as_text) in enumerate(zip(ITEMS, text_items, strict=True)):
+        cells = [r[4][j] for r in rows]
+        if as_text:
+            data[item] = pd.Series([None if c is None else str(c) for c in cells], dtype=object)
+        else:
+            data[item] = [float(c) if isinstance(c, int) else nan for c in cells]
+    frame = pd.DataFrame(data)
+    csv = tmp_path / "p.csv"
+    frame.to_csv(csv, index=False)
+    parquet = _write_parquet(frame, tmp_path / "p.parquet", row_group_size=3)
+    s_frame, r_frame = read_survey(full_framework, frame)
+    s_csv, r_csv = read_survey(full_framework, csv)
+    s_pq, r_pq = read_survey(full_framework, parquet)
+    pd.testing.assert_frame_equal(s_csv, s_frame)
+    pd.testing.assert_frame_equal(s_pq, s_frame)
+    assert problems(r_csv) == problems(r_frame) == problems(r_pq)
+    assert r_csv.excluded_rows == r_frame.excluded_rows == r_pq.excluded_rows

@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 _WS = re.compile(r"\s+")
+# The same whitespace for pyarrow (RE2), whose \s is ASCII only and lacks \v: Python's
+# \s also holds \x1c-\x1f, \x85 and the Z categories (\u2028 …) that NFKC leaves alone.
+_RE2_WS = r"[\s\x0b\x1c-\x1f\x85\p{Z}]+"
 # After NFKC the full-width 、．：forms of 问卷星 become 、 . : (、 has no half-width form).
 _ENUM = re.compile(r"^\s*\d+\s*[、.:]\s*")
 # Separators between a matrix question / Kobo group and the row's own text.
@@ -344,7 +347,7 @@ def id_texts(col: pd.Series) -> np.ndarray:
 
         def normalise(arr):
             arr = pc.utf8_normalize(arr, "NFKC")
-            return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+            return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, _RE2_WS, " "))
 
         arr = pa.array(col, type=pa.large_string())
         if isinstance(arr, pa.ChunkedArray):  # e.g. a Parquet column of several row groups

@@ -310,7 +310,8 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
             and isinstance(shape.index, pd.RangeIndex)
             and pf.metadata.num_rows > 0
         )
-        whole = None if lazy else pd.read_parquet(io.BytesIO(raw))
+        # Not pd.read_parquet: its dataset reader refuses duplicate column names.
+        whole = None if lazy else pf.read(use_pandas_metadata=True).to_pandas()
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for corrupt files
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if whole is not None:
