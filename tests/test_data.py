@@ -665,6 +665,22 @@ def test_parquet_with_an_index_or_duplicate_names_is_read_whole_and_right(full_f
         assert report.flatten() == [*first, missing, [3, "c_voice_1", "out-of-range"]]
 
 
+def test_a_named_index_is_read_as_the_column_it_names(full_framework, tmp_path):
+    # Researchers often save after set_index("community_id"): the ids live in the index.
+    frame = pd.DataFrame(
+        {"community_id": ["A", "B"], "respondent": ["child"] * 2, "c_voice_1": [3, 5]}
+    ).set_index("community_id")
+    frame.to_parquet(tmp_path / "indexed.parquet")
+    for source in (tmp_path / "indexed.parquet", frame):
+        survey, report = read_survey(full_framework, source)
+        assert survey["community_id"].tolist() == ["A", "B"]
+        assert survey["c_voice_1"].tolist() == [3.0, 5.0]
+        assert "missing-community-id" not in report.summary()
+        assert [i.column for i in report.issues if i.code == "missing-column"] == [
+            "c_voice_2, c_voice_3, c_safe_1, c_safe_2"
+        ]
+
+
 def test_parquet_typed_item_columns(full_framework, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -326,6 +326,10 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
 def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Table:
     import pandas as pd
 
+    named = [n for n in frame.index.names if n is not None and n not in frame.columns]
+    if named:
+        # A named index is data: a frame saved after set_index("community_id") keeps its ids.
+        frame = frame.reset_index(level=named)
     headers = [str(c) for c in frame.columns]
     frame = frame.reset_index(drop=True)
     frame.columns = range(len(headers))
