@@ -536,6 +536,27 @@ def test_cli_report_unknown_community_is_a_usage_error(full_yaml, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [(["--lang", "fr"], "unknown report language 'fr'"), (["--date", "2024-13-45"], "--date")],
+)
+def test_cli_report_refuses_bad_options_before_reading_any_data(full_yaml, tmp_path, option, said):
+    from typer.testing import CliRunner
+
+    from cfeval.cli import app
+
+    # The data files do not even exist: the options must be refused before they are read.
+    missing = str(tmp_path / "nowhere.csv")
+    res = CliRunner().invoke(
+        app,
+        ["report", str(full_yaml), "--survey", missing, "--audit", missing]
+        + ["--all", "-o", str(tmp_path / "out"), *option],
+    )
+    assert res.exit_code == 2
+    assert said in res.output and "file not found" not in res.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
     from typer.testing import CliRunner
 

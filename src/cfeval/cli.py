@@ -567,11 +567,12 @@ def report(
     """
     from cfeval.engine import score
     from cfeval.loader import load_framework
-    from cfeval.report import render_batch, render_comparison
+    from cfeval.report import check_options, render_batch, render_comparison
 
     if sum([bool(community), all_, compare]) != 1:
         raise UsageError("choose exactly one of --community ID, --all or --compare")
     fw = load_framework(framework)
+    check_options(fw, lang, date)
     result = score(fw, _load_data(fw, survey, audit, mapping, sheet))
     if compare:
         path = render_comparison(
@@ -627,8 +628,9 @@ def demo(
 
     Three communities with different grades and the comparison report, in OUT.
     """
-    from cfeval.report import run_demo
+    from cfeval.report import check_options, run_demo
 
+    check_options(None, lang)
     progress, on_done = _progress(4, "demo reports")
     with progress:
         outcome = run_demo(out, lang=lang, workers=workers, on_done=on_done)

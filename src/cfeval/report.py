@@ -32,7 +32,7 @@ from cfeval.report_context import (
     main_wave,
     mask_pii,
 )
-from cfeval.report_text import UI
+from cfeval.report_text import LANGS, UI
 
 __all__ = [
     "UI",
@@ -46,6 +46,7 @@ __all__ = [
     "render_batch",
     "BatchOutcome",
     "report_filename",
+    "check_options",
 ]
 
 
@@ -53,6 +54,19 @@ def report_filename(community_id: str, lang: str) -> str:
     """A safe file name for a community's PDF: path separators and dots cannot escape DIR."""
     safe = re.sub(r"[^\w\-]+", "_", str(community_id), flags=re.UNICODE).strip("_") or "community"
     return f"{safe}_{lang}.pdf"
+
+
+def check_options(framework, lang: str, date=None) -> None:
+    """Refuse a report language or date that cannot be used, before any slow work starts.
+
+    ``framework`` may be None when it is not known yet (only the language list is checked).
+    """
+    if framework is None:
+        if lang not in LANGS:
+            raise UsageError(f"unknown report language {lang!r}; choose one of: {', '.join(LANGS)}")
+    else:
+        _check_lang(framework, lang)
+    _parse_date(date)
 
 
 def _parse_date(date) -> dt.date:
