@@ -8,6 +8,7 @@ is a :class:`Part`: the file's tidy columns for every row, plus which rows are e
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,11 @@ def _resolve(framework, table: Table, kind: str, mapping, report) -> dict[str, i
 
 def _names(table: Table, cols: dict[str, int]) -> dict[str, str]:
     return {target: table.headers[pos] for target, pos in cols.items()}
+
+
+def _flagger(report, table: Table, rows, header: str, col):
+    """``flag(mask, code, message)``: one issue per cell of ``col`` where ``mask`` holds."""
+    return functools.partial(_cell_issues, report, table, rows, header, col)
 
 
 def _cell_issues(report, table: Table, rows, header: str, col, mask, code, message) -> None:
@@ -347,6 +353,7 @@ def _item_values(framework, item, table, pos, rows, mapping, report):
     scale = framework.scales[item.scale]
     col = table.column(pos)
     header = table.headers[pos]
+    flag = _flagger(report, table, rows, header, col)
     values, notnum = numbers(col, scale_lookup(framework, item.scale, mapping))
     valid = np.isin(values, scale.values)
     blank = np.isnan(values) | np.isin(values, scale.missing_codes)
@@ -356,35 +363,20 @@ def _item_values(framework, item, table, pos, rows, mapping, report):
     # (问卷星 -3, SPSS 99) rather than a typo.
     nines = np.isin(values, [9, 99, 999, 9999]) | (values < 0)
     span = f"{item.scale} ({scale.low}..{scale.high})"
-    _cell_issues(
-        report,
-        table,
-        rows,
-        header,
-        col,
+    flag(
         notnum,
         "not-a-number",
         "{value!r} is neither a number nor an option text of scale "
         + span
         + "; it was left blank (correct it, or map it under `values:` in a mapping file)",
     )
-    _cell_issues(
-        report,
-        table,
-        rows,
-        header,
-        col,
+    flag(
         outside & ~nines,
         "out-of-range",
         "{value} is outside scale " + span + "; it was left blank (correct the value)",
     )
     missing_codes = ", ".join(map(str, scale.missing_codes)) or "none"
-    _cell_issues(
-        report,
-        table,
-        rows,
-        header,
-        col,
+    flag(
         bad & (nines | ~outside),
         "unknown-code",
         "{value} is not a value of scale "
@@ -430,16 +422,12 @@ def audit_part(framework, table: Table, mapping, report) -> Part:
             )
             continue
         col, header = table.column(cols[key]), table.headers[cols[key]]
+        flag = _flagger(report, table, rows, header, col)
         if spec.type == "boolean":
-            out[key] = _booleans(col, report, table, rows, header)
+            out[key] = _booleans(col, flag)
         elif spec.type == "number":
             vals, bad = numbers(col)
-            _cell_issues(
-                report,
-                table,
-                rows,
-                header,
-                col,
+            flag(
                 bad,
                 "not-a-number",
                 "{value!r} is not a number; it was left blank (write digits only)",
@@ -448,12 +436,7 @@ def audit_part(framework, table: Table, mapping, report) -> Part:
             hi = np.inf if spec.max is None else spec.max
             outside = (vals < lo) | (vals > hi)
             rng = f"{'' if spec.min is None else f'{spec.min:g}'}..{'' if spec.max is None else f'{spec.max:g}'}"
-            _cell_issues(
-                report,
-                table,
-                rows,
-                header,
-                col,
+            flag(
                 outside,
                 "out-of-range",
                 "{value} is outside the allowed range "
@@ -470,12 +453,7 @@ def audit_part(framework, table: Table, mapping, report) -> Part:
             allowed = ", ".join(
                 f"{c.value} ({'/'.join(c.label.values())})" for c in spec.categories or []
             )
-            _cell_issues(
-                report,
-                table,
-                rows,
-                header,
-                col,
+            flag(
                 bad,
                 "unknown-category",
                 "{value!r} is not a category of " + key + "; use one of " + allowed,
@@ -493,7 +471,7 @@ def _category(value, lookup: dict[str, str]) -> str | bool | None:
     return lookup.get(text, False)
 
 
-def _booleans(col, report, table, rows, header):
+def _booleans(col, flag):
     import numpy as np
 
     def convert(u):
@@ -507,12 +485,7 @@ def _booleans(col, report, table, rows, header):
     vals = text_values(col, convert)
     # text_values leaves missing cells None too: a blank answer is missing, not a mistake.
     bad = np.equal(vals, None) & col.notna().to_numpy()
-    _cell_issues(
-        report,
-        table,
-        rows,
-        header,
-        col,
+    flag(
         bad,
         "not-a-boolean",
         "{value!r} is not a yes/no answer; use 是/否, 有/无, yes/no, 1/0 or Y/N",
