@@ -83,8 +83,8 @@ def _peak_mb() -> int:
 def run_one(folder: Path, name: str) -> dict:
     import time
 
-    from cfeval.data import read_survey
-    from cfeval.loader import load_framework
+    from cfeval.data.load import read_survey
+    from cfeval.framework.loader import load_framework
 
     fw = load_framework(folder / "bench.yaml")
     wall, cpu = time.perf_counter(), time.process_time()

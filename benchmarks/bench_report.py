@@ -21,11 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from cfeval import render, report, report_context
 from cfeval._paths import asset_dir, shipped_dir
-from cfeval.data import load_data
-from cfeval.engine import score
-from cfeval.loader import load_framework
+from cfeval.data.load import load_data
+from cfeval.framework.loader import load_framework
+from cfeval.report import context as report_context
+from cfeval.report import entry as report
+from cfeval.report import render
+from cfeval.scoring.engine import score
 
 
 def main() -> None:

@@ -178,11 +178,11 @@ def run_variant(name: str, fw_path: str, survey_path: str, audit_path: str) -> d
     import numpy as np
     import pandas as pd
 
-    import cfeval.data
-    import cfeval.engine
-    import cfeval.results
-    import cfeval.rules  # noqa: F401  (imports are not part of the timing)
-    from cfeval.loader import load_framework
+    import cfeval.data.load
+    import cfeval.scoring.engine
+    import cfeval.scoring.result
+    import cfeval.scoring.rules  # noqa: F401  (imports are not part of the timing)
+    from cfeval.framework.loader import load_framework
 
     fw = load_framework(fw_path)
     items = [it.id for it in fw.items()]
@@ -209,12 +209,12 @@ def run_variant(name: str, fw_path: str, survey_path: str, audit_path: str) -> d
         out_rows = len(sums)
     elif name == "cfeval":
         ds = cfeval.data.load_data(fw, survey=survey_path, audit=audit_path)
-        result = cfeval.engine.score(fw, ds)
+        result = cfeval.scoring.engine.score(fw, ds)
         out_rows = len(result.scores)
     elif name == "engine":
         df = pd.read_parquet(survey_path)
         audit = pd.read_parquet(audit_path)
-        result = cfeval.engine.score(fw, survey=df, audit=audit)
+        result = cfeval.scoring.engine.score(fw, survey=df, audit=audit)
         out_rows = len(result.scores)
     else:
         raise SystemExit(f"unknown variant {name}")

@@ -31,7 +31,7 @@ def index_yaml() -> Path:
 @pytest.fixture(scope="session")
 def full_framework(full_yaml):
     """full.yaml loaded; shared, so tests must not modify it (use ``model_copy(deep=True)``)."""
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
 
     return load_framework(full_yaml)
 
@@ -39,6 +39,6 @@ def full_framework(full_yaml):
 @pytest.fixture(scope="session")
 def index_framework(index_yaml):
     """index.yaml loaded; shared, so tests must not modify it."""
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
 
     return load_framework(index_yaml)

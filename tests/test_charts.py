@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from cfeval import charts
 from cfeval.errors import CfevalError
+from cfeval.report import charts
 
 
 def svg(uri: str) -> str:

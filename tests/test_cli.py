@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import cfeval
 import cfeval._paths
-from cfeval.cli import app
-from cfeval.loader import framework_schema
+from cfeval.cli.app import app
+from cfeval.framework.loader import framework_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
@@ -145,12 +145,12 @@ def test_check_unknown_framework_is_a_usage_error(fixtures_as_shipped):
 
 
 def test_bugs_keep_their_traceback(monkeypatch):
-    import cfeval.loader
+    import cfeval.framework.loader
 
     def broken(_):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cfeval.loader, "load_framework", broken)
+    monkeypatch.setattr(cfeval.framework.loader, "load_framework", broken)
     result = runner.invoke(app, ["check", str(FULL)])
     assert isinstance(result.exception, RuntimeError)
     assert result.exit_code == 1
@@ -209,7 +209,7 @@ def test_readme_gives_the_two_set_up_commands_ci_runs():
 
 
 def test_cli_start_up_imports_nothing_heavy():
-    code = "import sys, cfeval.cli; print(' '.join(sorted(sys.modules)))"
+    code = "import sys, cfeval.cli.app; print(' '.join(sorted(sys.modules)))"
     loaded = set(
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -251,7 +251,7 @@ def test_public_api_names_resolve():
 
 
 def test_frameworks_lists_every_shipped_framework():
-    from cfeval.loader import shipped_frameworks
+    from cfeval.framework.loader import shipped_frameworks
 
     result = runner.invoke(app, ["frameworks"])
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cfeval.data import DataReport, check, load_data, read_audit, read_survey
+from cfeval.data.load import DataReport, check, load_data, read_audit, read_survey
 from cfeval.errors import DataError, UsageError
 
 DATA = Path(__file__).parent / "fixtures" / "data"
@@ -530,7 +530,7 @@ def test_duplicate_counts_do_not_depend_on_row_order(full_framework, ids, seed):
 def test_cli_check_data(full_yaml, tmp_path):
     from typer.testing import CliRunner
 
-    from cfeval.cli import app
+    from cfeval.cli.app import app
 
     runner = CliRunner()
     out = tmp_path / "issues.csv"
@@ -634,7 +634,7 @@ def test_parquet_with_an_index_or_duplicate_names_is_read_whole_and_right(full_f
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cfeval.readers import read_table
+    from cfeval.data.readers import read_table
 
     # A filtered frame saved by pandas keeps its index [10, 20, 30] in the file's metadata.
     indexed = pd.DataFrame(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cfeval.docs import default_docs_dir, framework_markdown, main, write_framework_docs
-from cfeval.loader import load_framework, shipped_frameworks
+from cfeval.framework.loader import load_framework, shipped_frameworks
+from cfeval.report.reference import default_docs_dir, framework_markdown, main, write_framework_docs
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "frameworks"
 SHIPPED = shipped_frameworks()
@@ -17,7 +17,7 @@ SHIPPED = shipped_frameworks()
 @pytest.mark.parametrize(("fid", "path"), SHIPPED, ids=[fid for fid, _ in SHIPPED])
 def test_committed_reference_matches_the_yaml(fid, path):
     committed = DOCS / f"{fid}.md"
-    assert committed.is_file(), f"{committed} is missing; run `python -m cfeval.docs`"
+    assert committed.is_file(), f"{committed} is missing; run `python -m cfeval.report.reference`"
     fresh = framework_markdown(load_framework(path))
     old = committed.read_text(encoding="utf-8")
     if fresh != old:
@@ -34,7 +34,7 @@ def test_committed_reference_matches_the_yaml(fid, path):
         )
         pytest.fail(
             f"docs/frameworks/{fid}.md is out of date with frameworks/{fid}.yaml; "
-            f"regenerate it with `python -m cfeval.docs` and commit it.\n{diff}"
+            f"regenerate it with `python -m cfeval.report.reference` and commit it.\n{diff}"
         )
 
 
@@ -200,7 +200,7 @@ def test_write_framework_docs_into_another_folder(tmp_path):
 
 def test_main_refuses_extra_arguments(capsys):
     assert main(["one", "two"]) == 2
-    assert "usage: python -m cfeval.docs" in capsys.readouterr().err
+    assert "usage: python -m cfeval.report.reference" in capsys.readouterr().err
 
 
 def test_main_writes_to_the_folder_given(tmp_path, capsys):
@@ -210,7 +210,7 @@ def test_main_writes_to_the_folder_given(tmp_path, capsys):
 
 
 def test_both_interface_languages_have_the_same_words():
-    from cfeval.docs import _UI
+    from cfeval.report.reference import _UI
 
     assert set(_UI["zh"]) == set(_UI["en"])
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cfeval.engine import score
 from cfeval.errors import DataError, UsageError
-from cfeval.loader import load_framework
+from cfeval.framework.loader import load_framework
+from cfeval.scoring.engine import score
 
 ORACLE = Path(__file__).parent / "fixtures" / "oracle"
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
@@ -688,7 +688,7 @@ def test_score_without_any_data_is_a_data_error():
 def _cli(*args):
     from typer.testing import CliRunner
 
-    from cfeval.cli import app
+    from cfeval.cli.app import app
 
     return CliRunner().invoke(app, [str(a) for a in args])
 

@@ -61,7 +61,7 @@ def test_report_text_is_pinned(name, tmp_path):
     import subprocess
 
     import cfeval
-    from cfeval.report import render_report
+    from cfeval.report.entry import render_report
 
     if shutil.which("pdftotext") is None:
         pytest.fail("poppler-utils (pdftotext) is part of the set-up; install it")

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 import cfeval._paths
 from cfeval.errors import FrameworkError, UsageError
-from cfeval.framework import Framework
-from cfeval.loader import (
+from cfeval.framework.loader import (
     dump_framework,
     framework_schema,
     framework_sha256,
@@ -25,6 +24,7 @@ from cfeval.loader import (
     parse_framework,
     shipped_frameworks,
 )
+from cfeval.framework.model import Framework
 
 FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
 BROKEN = FIXTURES / "broken"
@@ -688,7 +688,7 @@ def test_schema_rejects_structural_mistakes(validator, stem):
 
 @pytest.mark.parametrize("path", VALID + SHIPPED, ids=lambda p: p.stem)
 def test_every_location_points_at_the_line_of_its_key(path):
-    from cfeval.loader import _compose
+    from cfeval.framework.loader import _compose
 
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -756,7 +756,7 @@ def test_any_edit_gives_a_framework_or_located_problems(edit, i, j):
 
 @pytest.mark.parametrize("path", VALID + SHIPPED, ids=lambda p: p.stem)
 def test_fast_and_pure_python_yaml_parsers_agree(path):
-    from cfeval.loader import _FAST_LOADER, _compose
+    from cfeval.framework.loader import _FAST_LOADER, _compose
 
     text = path.read_text(encoding="utf-8")
     fast, pure = _compose(text, "x", _FAST_LOADER), _compose(text, "x", yaml.SafeLoader)

@@ -17,8 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cfeval import render, report, report_context, report_text
 from cfeval.errors import CfevalError, UsageError
+from cfeval.report import context as report_context
+from cfeval.report import entry as report
+from cfeval.report import render
+from cfeval.report import text as report_text
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
@@ -95,8 +98,8 @@ def write_data(folder: Path, names: dict[str, str] | None = None) -> tuple[Path,
 
 
 def scored(fw, folder: Path, names: dict[str, str] | None = None):
-    from cfeval.data import load_data
-    from cfeval.engine import score
+    from cfeval.data.load import load_data
+    from cfeval.scoring.engine import score
 
     survey, audit = write_data(folder, names)
     return score(fw, load_data(fw, survey=survey, audit=audit))
@@ -467,7 +470,7 @@ def test_batch_goes_on_past_a_broken_community(full_framework, tmp_path):
 def test_cli_report_all_exits_1_and_lists_the_broken_community(full_yaml, tmp_path):
     from typer.testing import CliRunner
 
-    from cfeval.cli import app
+    from cfeval.cli.app import app
 
     survey, audit = write_data(tmp_path / "data", names={"C03": "石桥🦄社区"})
     args = [
@@ -506,8 +509,8 @@ def test_showcase_picks_different_grades(result):
 
 
 def test_index_mode_framework_renders_scores_without_points(index_framework, tmp_path):
-    from cfeval.engine import score
-    from cfeval.sample import generate
+    from cfeval.sample.generate import generate
+    from cfeval.scoring.engine import score
 
     survey, audit = generate(index_framework, seed=3, broken=False)
     res = score(index_framework, survey=survey, audit=audit)
@@ -524,7 +527,7 @@ def test_index_mode_framework_renders_scores_without_points(index_framework, tmp
 def test_cli_report_unknown_community_is_a_usage_error(full_yaml, tmp_path):
     from typer.testing import CliRunner
 
-    from cfeval.cli import app
+    from cfeval.cli.app import app
 
     survey, audit = write_data(tmp_path / "data")
     res = CliRunner().invoke(
@@ -543,7 +546,7 @@ def test_cli_report_unknown_community_is_a_usage_error(full_yaml, tmp_path):
 def test_cli_report_refuses_bad_options_before_reading_any_data(full_yaml, tmp_path, option, said):
     from typer.testing import CliRunner
 
-    from cfeval.cli import app
+    from cfeval.cli.app import app
 
     # The data files do not even exist: the options must be refused before they are read.
     missing = str(tmp_path / "nowhere.csv")
@@ -560,7 +563,7 @@ def test_cli_report_refuses_bad_options_before_reading_any_data(full_yaml, tmp_p
 def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
     from typer.testing import CliRunner
 
-    from cfeval.cli import app
+    from cfeval.cli.app import app
 
     res = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "demo"), "--workers", "1"])
     assert res.exit_code == 0, res.output
@@ -629,8 +632,8 @@ def test_report_filenames_never_leave_the_folder(cid):
 
 
 def test_survey_only_data_without_names_or_any_score(full_framework, tmp_path):
-    from cfeval.data import load_data
-    from cfeval.engine import score
+    from cfeval.data.load import load_data
+    from cfeval.scoring.engine import score
 
     survey, _ = write_data(tmp_path / "data")
     res = score(full_framework, load_data(full_framework, survey=survey))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cfeval.engine import score
 from cfeval.errors import UsageError
-from cfeval.loader import load_framework
-from cfeval.results import SCORE_COLUMNS
+from cfeval.framework.loader import load_framework
+from cfeval.scoring.engine import score
+from cfeval.scoring.result import SCORE_COLUMNS
 
 ORACLE = Path(__file__).parent / "fixtures" / "oracle"
 NaN = float("nan")
@@ -186,7 +186,7 @@ def test_notes_and_communities(result):
 
 
 def test_provenance_uses_dataset_files(tmp_path):
-    from cfeval.data import load_data
+    from cfeval.data.load import load_data
 
     fw = load_framework(ORACLE / "points.yaml")
     survey = tmp_path / "survey.csv"

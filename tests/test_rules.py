@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cfeval.framework import (
+from cfeval.framework.model import (
     BandsRule,
     GoalpostsRule,
     LevelsRule,
@@ -18,7 +18,7 @@ from cfeval.framework import (
     TargetRule,
     YesNoRule,
 )
-from cfeval.rules import RULES, rescale_items, respondent_mean
+from cfeval.scoring.rules import RULES, rescale_items, respondent_mean
 
 nan = np.nan
 AGREE5 = Scale(values=[1, 2, 3, 4, 5])
@@ -31,7 +31,7 @@ def same(got, want):
 
 
 def test_registry_covers_every_rule_type():
-    from cfeval.framework import FIELD_RULES, SURVEY_RULES
+    from cfeval.framework.model import FIELD_RULES, SURVEY_RULES
 
     assert set(RULES) == set(SURVEY_RULES) | set(FIELD_RULES)
 

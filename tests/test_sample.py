@@ -13,8 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cfeval import sample
-from cfeval.framework import (
+from cfeval.framework.model import (
     AuditField,
     BandsRule,
     Framework,
@@ -22,6 +21,7 @@ from cfeval.framework import (
     LevelsRule,
     TargetRule,
 )
+from cfeval.sample import generate as sample
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "frameworks" / "full.yaml"
@@ -53,7 +53,7 @@ def full_sample(full) -> sample.Sample:
 
 
 # --------------------------------------------------------------------------- a rough scorer
-# Independent of cfeval.engine on purpose: a few lines straight from the rules in
+# Independent of cfeval.scoring.engine on purpose: a few lines straight from the rules in
 # docs/architecture.md (points / index, renormalize, weighted group means, bonus cap),
 # enough to tell which grade a community lands in.
 
@@ -457,7 +457,7 @@ def test_command_line_refuses_a_missing_framework(tmp_path, capsys):
 
 
 def test_reader_finds_exactly_the_planted_problems():
-    data = pytest.importorskip("cfeval.data")
+    data = pytest.importorskip("cfeval.data.load")
     fw = _shipped("chengdu")
     for ext in ("csv", "xlsx"):
         ds = data.load_data(
@@ -473,8 +473,8 @@ def test_reader_finds_exactly_the_planted_problems():
 
 
 def test_engine_grades_chengdu_sample_across_all_grades_with_one_veto():
-    pytest.importorskip("cfeval.data")
-    engine = pytest.importorskip("cfeval.engine")
+    pytest.importorskip("cfeval.data.load")
+    engine = pytest.importorskip("cfeval.scoring.engine")
     fw = _shipped("chengdu")
     result = engine.score(
         fw,
@@ -578,7 +578,7 @@ def test_any_seed_gives_valid_clean_data(seed):
 
 
 def test_reader_maps_the_wjx_export_back_to_the_generated_answers():
-    data = pytest.importorskip("cfeval.data")
+    data = pytest.importorskip("cfeval.data.load")
     fw = _shipped("chengdu")
     folder = SAMPLE_DATA / "chengdu"
     ds = data.load_data(

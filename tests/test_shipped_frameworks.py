@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from cfeval.framework import FIELD_RULES, SURVEY_RULES, Framework, cross_check
-from cfeval.loader import load_framework, shipped_frameworks
+from cfeval.framework.loader import load_framework, shipped_frameworks
+from cfeval.framework.model import FIELD_RULES, SURVEY_RULES, Framework, cross_check
 
 SIZES = {
     "chengdu-community": (25, 40),
@@ -272,7 +272,7 @@ def _score(fw: Framework, audits: dict[str, dict], survey_for: dict[str, bool]):
     import numpy as np
     import pandas as pd
 
-    from cfeval.engine import score
+    from cfeval.scoring.engine import score
 
     audit = pd.DataFrame(
         [

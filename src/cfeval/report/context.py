@@ -5,7 +5,7 @@ The report reads results only; it never scores. A context is built from the fram
 ``report``, ``provenance``) and the framework's labels in the report's language: peers,
 rank, strengths and priorities, notes, charts. Data shown to a reader (community names,
 cities) has phone and ID-card numbers masked by :func:`mask_pii`; every other word comes
-from :mod:`cfeval.report_text`.
+from :mod:`cfeval.report.text`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from cfeval.errors import UsageError
-from cfeval.framework import METHOD_LABELS
-from cfeval.report_text import ISSUE_CODES, LANGS, UI, date_text
+from cfeval.framework.model import METHOD_LABELS
+from cfeval.report.text import ISSUE_CODES, LANGS, UI, date_text
 
 __all__ = ["mask_pii", "build_context", "build_comparison_context", "main_wave"]
 
@@ -78,7 +78,7 @@ def _framework_of(result, framework):
 
 
 def _grades(fw, lang):
-    from cfeval.charts import grade_colours
+    from cfeval.report.charts import grade_colours
 
     colours = grade_colours(len(fw.scoring.grades))
     return {
@@ -225,7 +225,7 @@ def _groups_of(groups: dict, node_id: str, fw, lang: str, t) -> list[dict]:
 def _section(
     dim, depth: int, by_node: dict, by_group, fw, lang: str, t, points_mode: bool
 ) -> list[dict]:
-    from cfeval.framework import Dimension
+    from cfeval.framework.model import Dimension
 
     rows: list[dict] = []
     for child in dim.children:
@@ -328,7 +328,7 @@ def build_context(
         int((peers_total > float(crow.score)).sum()) + 1 if _num(crow.score) is not None else None
     )
 
-    from cfeval import charts
+    from cfeval.report import charts
 
     radar = charts.radar(
         [_label(d.label, lang) for d in dims],
@@ -524,7 +524,7 @@ def build_comparison_context(
             }
         )
 
-    from cfeval import charts
+    from cfeval.report import charts
 
     ranking = charts.ranking(
         names,

@@ -22,7 +22,7 @@ from cfeval._io import atomic_write
 from cfeval.errors import CfevalError, UsageError
 
 if TYPE_CHECKING:
-    from cfeval.framework import Dimension, Framework, Indicator, Label
+    from cfeval.framework.model import Dimension, Framework, Indicator, Label
 
 __all__ = ["app", "main"]
 
@@ -95,7 +95,7 @@ def _load_data(fw: Framework, survey, audit, mapping, sheet):
     """The data options read into a Dataset; at least one of --survey / --audit is needed."""
     if not survey and audit is None:
         raise UsageError("give the data: --survey FILE and/or --audit FILE")
-    from cfeval.data import load_data
+    from cfeval.data.load import load_data
 
     return load_data(fw, survey=survey or None, audit=audit, mapping=mapping, sheet=sheet)
 
@@ -167,7 +167,7 @@ def frameworks(ctx: typer.Context, lang: LangOpt = None) -> None:
     from rich.table import Table
 
     from cfeval.errors import FrameworkError
-    from cfeval.loader import load_framework, shipped_frameworks
+    from cfeval.framework.loader import load_framework, shipped_frameworks
 
     table = Table(title="Shipped frameworks")
     for column in ("id", "version", "title", "indicators"):
@@ -196,7 +196,7 @@ def frameworks(ctx: typer.Context, lang: LangOpt = None) -> None:
 def frameworks_show(framework: FrameworkArg, lang: LangOpt = None) -> None:
     """Show a framework as a tree: dimensions and indicators with points or weights,
     methods, evidence sources and rules; then grades, bonus and veto items."""
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
 
     fw = load_framework(framework)
     if lang is not None and lang not in fw.languages:
@@ -228,7 +228,7 @@ def _framework_tree(fw: Framework, lang: str):
     from rich.markup import escape
     from rich.tree import Tree
 
-    from cfeval.framework import Dimension
+    from cfeval.framework.model import Dimension
 
     mode = (
         f"points mode, total {_num(fw.scoring.total)}"
@@ -282,7 +282,7 @@ def framework_summary(fw: Framework) -> list[tuple[str, str]]:
     """Counts that describe a framework, as ``(what, value)`` rows for the check summary."""
     from collections import Counter
 
-    from cfeval.framework import Dimension
+    from cfeval.framework.model import Dimension
 
     nodes = [node for _, node in fw.walk()]
     indicators = fw.indicators()
@@ -314,7 +314,7 @@ def check_framework(framework: str) -> Framework:
     from rich.markup import escape
     from rich.table import Table
 
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
 
     fw = load_framework(framework)
     table = Table(
@@ -416,7 +416,7 @@ def schema(
     """
     import json
 
-    from cfeval.loader import framework_schema
+    from cfeval.framework.loader import framework_schema
 
     text = json.dumps(framework_schema(), ensure_ascii=False, indent=2) + "\n"
     if out is None:
@@ -453,8 +453,8 @@ def score_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cfeval.engine import score
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
+    from cfeval.scoring.engine import score
 
     if out is not None and out.suffix.lower() not in {".csv", ".xlsx", ".json", ".parquet"}:
         raise UsageError(f"cannot write {out}: use a .csv, .xlsx, .json or .parquet file name")
@@ -565,9 +565,9 @@ def report(
 
     Exit code 1 when a community's report could not be written (the others still are).
     """
-    from cfeval.engine import score
-    from cfeval.loader import load_framework
-    from cfeval.report import check_options, render_batch, render_comparison
+    from cfeval.framework.loader import load_framework
+    from cfeval.report.entry import check_options, render_batch, render_comparison
+    from cfeval.scoring.engine import score
 
     if sum([bool(community), all_, compare]) != 1:
         raise UsageError("choose exactly one of --community ID, --all or --compare")
@@ -628,7 +628,7 @@ def demo(
 
     Three communities with different grades and the comparison report, in OUT.
     """
-    from cfeval.report import check_options, run_demo
+    from cfeval.report.entry import check_options, run_demo
 
     check_options(None, lang)
     progress, on_done = _progress(4, "demo reports")

@@ -4,7 +4,7 @@ One pass, vectorised over every community × wave ("unit") at once:
 
 1. **Items → respondent values.** For each survey indicator the item columns are taken as
    a small float64 matrix, reverse-coded (``low + high - v``) and rescaled to 0..1 per
-   item; the indicator's rule (:mod:`cfeval.rules`) gives each respondent a value y (NaN
+   item; the indicator's rule (:mod:`cfeval.scoring.rules`) gives each respondent a value y (NaN
    with fewer than ``valid_items_needed()`` valid answers or outside the indicator's groups).
 2. **Grouped sums.** Rows are coded ``cell = unit × G + group``; ``np.bincount`` gives per
    cell ``n``, ``W = Σw``, ``Σwy``, ``Σw²``; the group mean is ``ȳ = Σwy / W``.
@@ -48,13 +48,13 @@ from typing import TYPE_CHECKING, Any
 from scipy.special import stdtrit
 
 from cfeval.errors import DataError, UsageError
-from cfeval.framework import Dimension, Framework, Indicator
+from cfeval.framework.model import Dimension, Framework, Indicator
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from cfeval.results import ScoreResult
+    from cfeval.scoring.result import ScoreResult
 
 __all__ = ["score"]
 
@@ -122,7 +122,7 @@ def score(
         )
 
     if data is None and (is_file(survey) or is_file(audit)):
-        from cfeval.data import load_data
+        from cfeval.data.load import load_data
 
         data = load_data(fw, survey=survey, audit=audit)
     if data is not None:
@@ -137,7 +137,7 @@ def score(
 def _as_framework(framework: Framework | str | Path) -> Framework:
     if isinstance(framework, Framework):
         return framework
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
 
     return load_framework(framework)
 
@@ -229,7 +229,7 @@ class _Engine:
     # -- evaluation ------------------------------------------------------------------
 
     def run(self, report: Any = None, files: list | None = None) -> ScoreResult:
-        from cfeval.results import ScoreResult, empty_report, provenance
+        from cfeval.scoring.result import ScoreResult, empty_report, provenance
 
         self.group_rows: list[dict] = []
         self._df_all: np.ndarray | None = None  # per-cell df when every row contributes
@@ -263,7 +263,7 @@ class _Engine:
             return self._survey_indicator(ind)
         import numpy as np
 
-        from cfeval.rules import RULES
+        from cfeval.scoring.rules import RULES
 
         col = self.audit[ind.field] if ind.field in self.audit.columns else None
         raw = np.full(len(self.audit), np.nan) if col is None else col.to_numpy()
@@ -275,7 +275,7 @@ class _Engine:
     def _survey_indicator(self, ind: Indicator) -> _Values:
         import numpy as np
 
-        from cfeval.rules import RULES, rescale_items
+        from cfeval.scoring.rules import RULES, rescale_items
 
         fw, s = self.fw, self.survey
         items = ind.items or []
@@ -775,7 +775,7 @@ def _build_frames(eng: _Engine, values: dict[int, _Values]) -> dict[str, pd.Data
 def _field_attainment(eng: _Engine, field_name: str, rule) -> np.ndarray:
     import numpy as np
 
-    from cfeval.rules import RULES
+    from cfeval.scoring.rules import RULES
 
     if field_name not in eng.audit.columns:
         return np.full(eng.U, np.nan)

@@ -35,7 +35,7 @@ from cfeval._io import atomic_write
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cfeval.framework import Framework
+    from cfeval.framework.model import Framework
 
 __all__ = [
     "DEFAULT_SEED",
@@ -547,7 +547,7 @@ def wjx_text_export(framework: Framework, sample: Sample, n_communities: int = 3
 # --------------------------------------------------------------------------- writers
 
 
-# What the framework's labels cannot tell the reader about the 问卷星 export (cfeval.mapping).
+# What the framework's labels cannot tell the reader about the 问卷星 export (cfeval.data.mapping).
 _WJX_MAPPING = """\
 # Mapping for wjx_text_export.xlsx (read it with this file as the mapping).
 # Headers and option texts match the framework's own labels; the one thing the export
@@ -741,11 +741,11 @@ def _readme(sections, seed: int) -> str:
 
 def _load(ref: str | Path) -> Framework:
     try:
-        from cfeval.loader import load_framework
+        from cfeval.framework.loader import load_framework
     except ImportError:  # the loader is not there yet in a bare checkout of the models
         import yaml
 
-        from cfeval.framework import Framework
+        from cfeval.framework.model import Framework
 
         return Framework.model_validate(yaml.safe_load(Path(ref).read_text(encoding="utf-8")))
     return load_framework(ref)

@@ -2,14 +2,14 @@
 
 The work is done by three modules, one per step:
 
-- :mod:`cfeval.report_text` — the words (translation table :data:`UI`, issue-code names);
-- :mod:`cfeval.report_context` — what a report shows, built from a ScoreResult (it reads
+- :mod:`cfeval.report.text` — the words (translation table :data:`UI`, issue-code names);
+- :mod:`cfeval.report.context` — what a report shows, built from a ScoreResult (it reads
   results only and never scores; PII is masked there);
-- :mod:`cfeval.render` — autoescaping Jinja2 templates, and WeasyPrint with a URL fetcher
+- :mod:`cfeval.report.render` — autoescaping Jinja2 templates, and WeasyPrint with a URL fetcher
   that serves nothing but ``data:`` URIs and files inside the package's assets.
 
 This module strings them together and keeps the names callers import from
-``cfeval.report``.
+``cfeval.report.entry``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cfeval.errors import CfevalError, UsageError
-from cfeval.render import RenderLog, render_html, write_pdf
-from cfeval.report_context import (
+from cfeval.report.context import (
     _check_lang,
     _framework_of,
     build_comparison_context,
@@ -32,7 +31,8 @@ from cfeval.report_context import (
     main_wave,
     mask_pii,
 )
-from cfeval.report_text import LANGS, UI
+from cfeval.report.render import RenderLog, render_html, write_pdf
+from cfeval.report.text import LANGS, UI
 
 __all__ = [
     "UI",
@@ -289,9 +289,9 @@ def run_demo(
     PosixPath('cfeval-demo/comparison_zh.pdf')
     """
     from cfeval._paths import shipped_dir
-    from cfeval.data import load_data
-    from cfeval.engine import score
-    from cfeval.loader import load_framework
+    from cfeval.data.load import load_data
+    from cfeval.framework.loader import load_framework
+    from cfeval.scoring.engine import score
 
     fw = load_framework(DEMO_FRAMEWORK)
     folder = shipped_dir("sample_data") / "chengdu"

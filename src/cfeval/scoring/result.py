@@ -21,7 +21,7 @@ from cfeval.errors import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cfeval.framework import Framework
+    from cfeval.framework.model import Framework
 
 __all__ = ["ScoreResult", "provenance", "empty_report"]
 
@@ -184,7 +184,7 @@ def _issue_summary(report: Any) -> dict[str, int]:
 
 def empty_report() -> Any:
     """An empty :class:`cfeval.data.DataReport`, for results scored from plain frames."""
-    from cfeval.data import DataReport
+    from cfeval.data.load import DataReport
 
     return DataReport()
 
@@ -203,7 +203,7 @@ def provenance(
     from cfeval import __version__
 
     try:
-        from cfeval.loader import framework_sha256
+        from cfeval.framework.loader import framework_sha256
 
         fw_sha = framework_sha256(fw)
     except ImportError:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cfeval.errors import UsageError
-from cfeval.framework import Framework
+from cfeval.framework.model import Framework
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,7 +1,7 @@
 """Safe rendering: autoescaping Jinja2 templates, a fetcher that only serves the assets,
 glyph checks, and HTML → PDF (optionally PDF/A-3b) written atomically.
 
-Nothing here knows about scores: it turns a context (see :mod:`cfeval.report_context`)
+Nothing here knows about scores: it turns a context (see :mod:`cfeval.report.context`)
 into HTML and HTML into PDF bytes. Jinja2 and WeasyPrint are imported on first use so
 that ``cfeval --help`` stays fast.
 """
@@ -134,7 +134,7 @@ def _font_coverage() -> set[int]:
     if _COVERAGE is None:
         from fontTools.ttLib import TTCollection
 
-        from cfeval.charts import font_file
+        from cfeval.report.charts import font_file
 
         with TTCollection(str(font_file("regular")), lazy=True) as coll:
             _COVERAGE = set(coll.fonts[0].getBestCmap())

@@ -2,7 +2,7 @@
 
 Files may be CSV (UTF-8, UTF-8 with BOM, GBK/GB18030; ``,`` ``;`` tab or ``|``), XLSX
 (including a merged two-row header) or Parquet; columns may be named by id or by the
-question text that 问卷星 / KoboToolbox export (see :mod:`cfeval.mapping`). Problems never
+question text that 问卷星 / KoboToolbox export (see :mod:`cfeval.data.mapping`). Problems never
 raise one at a time: each unusable cell or row becomes an :class:`Issue` in a
 :class:`DataReport`, the cell becomes NaN and a row without a usable community, group,
 wave or weight is excluded and counted. Only a file that cannot be read at all raises
@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cfeval.issues import SEVERITY, DataReport, FileInfo, Issue
-from cfeval.mapping import load_mapping
-from cfeval.readers import Table
-from cfeval.validate import Part, audit_part, open_table, survey_part
+from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue
+from cfeval.data.mapping import load_mapping
+from cfeval.data.readers import Table
+from cfeval.data.validate import Part, audit_part, open_table, survey_part
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from cfeval.framework import Framework
+    from cfeval.framework.model import Framework
 
 __all__ = [
     "Issue",
@@ -247,11 +247,11 @@ def _empty_audit(framework):
 
 
 def _as_framework(framework) -> Framework:
-    from cfeval.framework import Framework
+    from cfeval.framework.model import Framework
 
     if isinstance(framework, Framework):
         return framework
-    from cfeval.loader import load_framework
+    from cfeval.framework.loader import load_framework
 
     return load_framework(framework)
 

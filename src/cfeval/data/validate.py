@@ -3,7 +3,7 @@
 Each check works on a whole column (numbers through numpy, texts through their distinct
 values), marks the rows to exclude and turns only the bad cells into issues. The result
 is a :class:`Part`: the file's tidy columns for every row, plus which rows are excluded;
-:mod:`cfeval.data` combines parts across files (duplicates, unknown communities).
+:mod:`cfeval.data.load` combines parts across files (duplicates, unknown communities).
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cfeval.errors import UsageError
-from cfeval.issues import show
-from cfeval.mapping import (
+from cfeval.data.issues import show
+from cfeval.data.mapping import (
     BOOLEAN_WORDS,
     SKIP_MARKERS,
     Mapping,
@@ -28,13 +27,14 @@ from cfeval.mapping import (
     scale_lookup,
     text_values,
 )
-from cfeval.readers import Table, peek_headers, read_table
+from cfeval.data.readers import Table, peek_headers, read_table
+from cfeval.errors import UsageError
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from cfeval.framework import Framework
+    from cfeval.framework.model import Framework
 
 __all__ = ["Part", "open_table", "survey_part", "audit_part"]
 

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from cfeval.errors import FrameworkError, Problem, UsageError
-from cfeval.framework import Framework, Loc, Rule, cross_check
+from cfeval.framework.model import Framework, Loc, Rule, cross_check
 
 __all__ = [
     "load_framework",

@@ -1,6 +1,6 @@
 """Scoring rules: small pure vectorised functions that turn evidence into attainment in [0, 1].
 
-``RULES`` maps a rule ``type`` (see :mod:`cfeval.framework`) to its function. There are
+``RULES`` maps a rule ``type`` (see :mod:`cfeval.framework.model`) to its function. There are
 two shapes of evidence:
 
 * survey rules (``scale_mean``, ``share_favourable``) receive the respondents' answers to
@@ -16,7 +16,7 @@ Every function has the signature ``fn(values, rule, *, needed=1, scale=None)`` s
 engine can call any of them the same way.
 
 >>> import numpy as np
->>> from cfeval.framework import TargetRule
+>>> from cfeval.framework.model import TargetRule
 >>> RULES["target"](np.array([50.0, 300.0, np.nan]), TargetRule(type="target", target=200))
 array([0.25, 1.  ,  nan])
 """
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from cfeval.framework import Scale
+    from cfeval.framework.model import Scale
 
 __all__ = ["RULES", "respondent_mean", "rescale_items"]
 
