@@ -1,0 +1,158 @@
+"""Words people read, one catalogue per language, and numbers, dates and percentages in them.
+
+Every person-facing sentence is an English message id marked in the code with
+:func:`N_` (or passed straight to a :class:`Words`), translated through the gettext
+catalogues in ``cfeval/locale/<lang>/LC_MESSAGES/cfeval.po``. The compiled ``.mo`` files
+ship beside them and are read with the standard library's :mod:`gettext`, so ``cfeval
+--help`` needs no Babel; Babel compiles the catalogues (``python -m cfeval.i18n``) and
+formats numbers, percentages and dates for the locale.
+
+One language policy everywhere: an explicit ``lang`` wins; otherwise ``CFEVAL_LANG``, then
+the locale variables (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, ``LANGUAGE``): ``zh_*`` → ``zh``,
+anything else → ``en``.
+
+>>> w = words("zh")
+>>> w("{level} interval", level=w.percent(0.9))
+'90% 置信区间'
+>>> words("en")("{level} interval", level=words("en").percent(0.9))
+'90% interval'
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+__all__ = ["LANGS", "Words", "N_", "resolve_lang", "words", "compile_catalogues"]
+
+LANGS = ("zh", "en")
+DOMAIN = "cfeval"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# Babel locales used for numbers and dates; en_GB writes "1 June 2024" as reports always did.
+_BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en_GB"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark ``message`` for the catalogue without translating it now (module-level tables)."""
+    return message
+
+
+def resolve_lang(lang: str | None = None) -> str:
+    """The language to speak: ``lang`` if given, else from the environment.
+
+    Raises :class:`~cfeval.errors.UsageError` for a language cfeval has no catalogue for.
+
+    >>> resolve_lang("en")
+    'en'
+    """
+    if lang is None:
+        env = os.environ.get("CFEVAL_LANG")
+        if env:
+            lang = env
+        else:
+            for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+                value = os.environ.get(var, "")
+                if value and value not in {"C", "POSIX"}:
+                    return "zh" if value.lower().startswith("zh") else "en"
+            return "en"
+    lang = str(lang).strip().lower().replace("-", "_")
+    if lang.startswith("zh"):
+        return "zh"
+    if lang.startswith("en"):
+        return "en"
+    from cfeval.errors import UsageError
+
+    raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}")
+
+
+@functools.cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not path.is_file():
+        if lang == "en":  # message ids are English: an empty catalogue is a complete one
+            return gettext.NullTranslations()
+        raise FileNotFoundError(f"cfeval's {lang} catalogue is missing: {path}")
+    with path.open("rb") as fh:
+        return gettext.GNUTranslations(fh)
+
+
+class Words:
+    """The words of one language: ``w("msgid", **fields)``, plurals, numbers, dates."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = resolve_lang(lang)
+        self._t = _translations(self.lang)
+        self.locale = _BABEL_LOCALE[self.lang]
+
+    def __call__(self, message: str, /, **fields: Any) -> str:
+        text = self._t.gettext(message)
+        return text.format(**fields) if fields else text
+
+    def n(self, singular: str, plural: str, count: int, /, **fields: Any) -> str:
+        """A sentence with a count in it; ``{n}`` is the count."""
+        text = self._t.ngettext(singular, plural, count)
+        return text.format(n=count, **fields)
+
+    def label(self, label: dict[str, str] | None) -> str:
+        """A framework label (``{zh: ..., en: ...}``) in this language, else any language."""
+        if not label:
+            return ""
+        return label.get(self.lang) or next(iter(label.values()))
+
+    def percent(self, share: float, digits: int = 0) -> str:
+        """``0.9`` → ``90%`` in the locale's way."""
+        from babel.numbers import format_percent
+
+        pattern = "#,##0%" if digits == 0 else "#,##0." + "0" * digits + "%"
+        return format_percent(share, format=pattern, locale=self.locale)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        """A number with exactly ``digits`` decimals (no grouping: scores are < 1000)."""
+        from babel.numbers import format_decimal
+
+        pattern = "0" if digits == 0 else "0." + "0" * digits
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def date(self, day: dt.date) -> str:
+        """A date in words: ``2024年6月1日`` / ``1 June 2024``."""
+        from babel.dates import format_date
+
+        return format_date(day, format="long", locale=self.locale)
+
+
+@functools.cache
+def words(lang: str | None = None) -> Words:
+    """The (cached) :class:`Words` of ``lang``, or of the environment's language."""
+    return Words(resolve_lang(lang))
+
+
+def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> list[Path]:
+    """Compile every ``.po`` under ``locale_dir`` into its ``.mo`` (needs Babel); returns them."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parts[-3])
+        mo = po.with_suffix(".mo")
+        from io import BytesIO
+
+        buf = BytesIO()
+        write_mo(buf, catalog)
+        from cfeval._io import atomic_write
+
+        atomic_write(mo, buf.getvalue())
+        written.append(mo)
+    return written
+
+
+if __name__ == "__main__":
+    for path in compile_catalogues():
+        print(path)
