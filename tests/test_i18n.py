@@ -70,3 +70,37 @@ def test_numbers_and_dates_in_the_locale():
     assert en.date(dt.date(2024, 6, 1)) == "1 June 2024"
     assert zh.label({"zh": "儿童", "en": "Children"}) == "儿童"
     assert en.label({"zh": "儿童"}) == "儿童"
+
+
+def test_one_word_for_one_thing_across_areas():
+    """A message id that two areas' catalogues share has the same translation in both."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po in i18n.catalogue_files("zh", ".po"):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale="zh"):
+                if not message.id:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                text = message.string if isinstance(message.string, str) else message.string[0]
+                if key in seen and seen[key][1] != text:
+                    clashes.append(
+                        f"{key!r}: {seen[key][0]} says {seen[key][1]!r}, {po.name} {text!r}"
+                    )
+                seen.setdefault(key, (po.name, text))
+    assert not clashes, "\n".join(clashes)
+
+
+def test_every_catalogue_entry_is_translated():
+    from babel.messages.pofile import read_po
+
+    empty = []
+    for po in i18n.catalogue_files("zh", ".po"):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale="zh"):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                if message.id and (not all(strings) or message.fuzzy):
+                    empty.append(f"{po.name}: {message.id!r}")
+    assert not empty, "untranslated or fuzzy:\n" + "\n".join(empty)

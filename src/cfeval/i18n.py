@@ -2,8 +2,9 @@
 
 Every person-facing sentence is an English message id marked in the code with
 :func:`N_` (or passed straight to a :class:`Words`), translated through the gettext
-catalogues in ``cfeval/locale/<lang>/LC_MESSAGES/cfeval.po``. The compiled ``.mo`` files
-ship beside them and are read with the standard library's :mod:`gettext`, so ``cfeval
+catalogues in ``cfeval/locale/<lang>/LC_MESSAGES/<area>.po`` (one catalogue per area of the
+package: ``cli``, ``data``, ``report`` ...; a message id shared by two areas must have one
+translation, which a test checks). The compiled ``.mo`` files ship beside them and are read with the standard library's :mod:`gettext`, so ``cfeval
 --help`` needs no Babel; Babel compiles the catalogues (``python -m cfeval.i18n``) and
 formats numbers, percentages and dates for the locale.
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["LANGS", "Words", "N_", "resolve_lang", "words", "compile_catalogues"]
 
 LANGS = ("zh", "en")
-DOMAIN = "cfeval"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # Babel locales used for numbers and dates; en_GB writes "1 June 2024" as reports always did.
 _BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en_GB"}
@@ -134,21 +134,20 @@ def words(lang: str | None = None) -> Words:
 
 def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """Compile every ``.po`` under ``locale_dir`` into its ``.mo`` (needs Babel); returns them."""
+    from io import BytesIO
+
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
+    from cfeval._io import atomic_write
+
     written = []
-    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=po.parts[-3])
-        mo = po.with_suffix(".mo")
-        from io import BytesIO
-
         buf = BytesIO()
         write_mo(buf, catalog)
-        from cfeval._io import atomic_write
-
-        atomic_write(mo, buf.getvalue())
+        mo = atomic_write(po.with_suffix(".mo"), buf.getvalue())
         written.append(mo)
     return written
 
