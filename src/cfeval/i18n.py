@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["LANGS", "Words", "N_", "resolve_lang", "words", "compile_catalogues"]
+__all__ = ["LANGS", "N_", "Words", "catalogue_files", "compile_catalogues", "resolve_lang", "words"]
 
 LANGS = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -71,15 +71,27 @@ def resolve_lang(lang: str | None = None) -> str:
     raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}")
 
 
+def catalogue_files(lang: str, suffix: str = ".mo", locale_dir: Path = LOCALE_DIR) -> list[Path]:
+    """The compiled (or source) catalogues of ``lang``, one per area, in a stable order."""
+    return sorted((locale_dir / lang / "LC_MESSAGES").glob(f"*{suffix}"))
+
+
 @functools.cache
 def _translations(lang: str) -> gettext.NullTranslations:
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not path.is_file():
+    files = catalogue_files(lang)
+    if not files:
         if lang == "en":  # message ids are English: an empty catalogue is a complete one
             return gettext.NullTranslations()
-        raise FileNotFoundError(f"cfeval's {lang} catalogue is missing: {path}")
-    with path.open("rb") as fh:
-        return gettext.GNUTranslations(fh)
+        raise FileNotFoundError(f"cfeval's {lang} catalogues are missing from {LOCALE_DIR}")
+    chain: gettext.NullTranslations | None = None
+    for path in files:
+        with path.open("rb") as fh:
+            t = gettext.GNUTranslations(fh)
+        if chain is None:
+            chain = t
+        else:
+            chain.add_fallback(t)
+    return chain
 
 
 class Words:
