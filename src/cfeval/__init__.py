@@ -35,6 +35,12 @@ _API = {
     "DataReport": "cfeval.data.load",
     "score": "cfeval.scoring.engine",
     "ScoreResult": "cfeval.scoring.result",
+    "peers": "cfeval.results.insights",
+    "peer_medians": "cfeval.results.insights",
+    "rank": "cfeval.results.insights",
+    "strengths": "cfeval.results.insights",
+    "priorities": "cfeval.results.insights",
+    "shortfalls": "cfeval.results.insights",
     "render_report": "cfeval.report.entry",
 }
 

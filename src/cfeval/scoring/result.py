@@ -317,6 +317,10 @@ def _sheets(result: ScoreResult) -> list[tuple[str, pd.DataFrame]]:
     issues = (
         report.to_frame() if report is not None and hasattr(report, "to_frame") else pd.DataFrame()
     )
+    if "file" in issues.columns:
+        # Files are named without their folder, as in the provenance: a folder can name a
+        # person, and the same data must give the same workbook wherever it lies.
+        issues["file"] = [None if f is None else Path(str(f)).name for f in issues["file"]]
     prov = pd.DataFrame(_flatten_dict(result.provenance), columns=["key", "value"])
     return [
         ("总分 Total", comm),
