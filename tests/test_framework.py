@@ -276,3 +276,22 @@ def test_items_can_be_asked_of_some_groups_only(index_framework):
     assert [it.id for it in ind.items_for("staff")] == ["y_served_1"]
     assert ind.items_for("parent") == []
     assert (ind.valid_items_needed("youth"), ind.valid_items_needed("staff")) == (1, 1)
+
+
+def test_check_framework_and_summary_in_both_languages(full_yaml, index_yaml):
+    from cfeval.errors import UsageError
+    from cfeval.framework.check import check_framework, framework_summary
+
+    fw = check_framework(full_yaml)
+    en = dict(framework_summary(fw, "en"))
+    assert en["framework"] == "fixture-full 1.0"
+    assert en["total"] == "100 points (declared total 100)"
+    assert en["  by source"] == "audit 3, records 2, survey 2"
+    assert en["bonus items"] == "1 (cap 5)"
+    zh = dict(framework_summary(fw, "zh"))
+    assert zh["总分"] == "100 分（声明总分 100）"
+    assert zh["加分项"] == "1（上限 5）"
+    assert zh["指标数"] == "7"
+    assert dict(framework_summary(check_framework(index_yaml), "en"))["total"] == "index, 0-100"
+    with pytest.raises(UsageError, match="framework file not found"):
+        check_framework("no/such/framework.yaml")

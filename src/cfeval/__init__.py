@@ -22,6 +22,8 @@ _API = {
     "dump_framework": "cfeval.framework.loader",
     "framework_schema": "cfeval.framework.loader",
     "shipped_frameworks": "cfeval.framework.loader",
+    "check_framework": "cfeval.framework.check",
+    "framework_summary": "cfeval.framework.check",
     "Framework": "cfeval.framework.model",
     "cross_check": "cfeval.framework.model",
     "CfevalError": "cfeval.errors",
