@@ -44,6 +44,7 @@ _API = {
     "priorities": "cfeval.results.insights",
     "shortfalls": "cfeval.results.insights",
     "render_report": "cfeval.report.entry",
+    "wave_changes": "cfeval.results.waves",
 }
 
 __all__ = ["__version__", *_API]
