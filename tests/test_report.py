@@ -438,9 +438,10 @@ def test_unknown_language_or_community_is_a_usage_error(result, tmp_path):
     ("cid", "name"),
     [
         ("A01", "A01_zh.pdf"),
-        ("../../etc/x", "etc_x_zh.pdf"),
-        ("社区 7/8", "社区_7_8_zh.pdf"),
-        ("..", "community_zh.pdf"),
+        # An unsafe id gets a hash of itself, so that it cannot share a file with another.
+        ("../../etc/x", "etc_x-56da1a2e_zh.pdf"),
+        ("社区 7/8", "社区_7_8-cd71db17_zh.pdf"),
+        ("..", "community-5ec1f7e7_zh.pdf"),
     ],
 )
 def test_report_filenames_stay_inside_the_folder(cid, name):

@@ -521,8 +521,22 @@ def _progress(total: int, what: str):
 
 
 def _print_failures(failed: dict[str, str]) -> None:
+    from cfeval._safety import term
+
     for cid, message in failed.items():
-        typer.echo(typer.style("failed: ", fg="red", bold=True) + f"{cid}: {message}", err=True)
+        typer.echo(
+            typer.style("failed: ", fg="red", bold=True) + f"{term(cid, 80)}: {term(message)}",
+            err=True,
+        )
+
+
+def _print_renamed(written: dict[str, Path], lang: str) -> None:
+    """Say which ids got a file name other than ``<id>_<lang>.pdf`` (unsafe or clashing ids)."""
+    from cfeval._safety import term
+
+    for cid, path in written.items():
+        if path.name != f"{cid}_{lang}.pdf":
+            typer.echo(f"  {term(cid, 80)} -> {path.name}")
 
 
 @app.command()
@@ -609,6 +623,7 @@ def report(
             on_done=on_done,
         )
     typer.echo(f"wrote {len(outcome.written)} report(s) to {out}")
+    _print_renamed(outcome.written, lang)
     if outcome.failed:
         _print_failures(outcome.failed)
         raise typer.Exit(1)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfeval._io import atomic_write
+from cfeval._safety import csv_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,7 +135,7 @@ class DataReport:
     def write_csv(self, path: str | Path) -> Path:
         """Write :meth:`to_frame` as CSV (UTF-8 with BOM so Excel shows Chinese), atomically."""
         return atomic_write(
-            path, self.to_frame().to_csv(index=False, lineterminator="\n"), encoding="utf-8-sig"
+            path, csv_text(self.to_frame(), index=False, lineterminator="\n"), encoding="utf-8-sig"
         )
 
     def _sort(self) -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfeval._safety import file_stems
 from cfeval.errors import CfevalError, UsageError
 from cfeval.report.context import (
     _check_lang,
@@ -50,10 +50,15 @@ __all__ = [
 ]
 
 
-def report_filename(community_id: str, lang: str) -> str:
-    """A safe file name for a community's PDF: path separators and dots cannot escape DIR."""
-    safe = re.sub(r"[^\w\-]+", "_", str(community_id), flags=re.UNICODE).strip("_") or "community"
-    return f"{safe}_{lang}.pdf"
+def report_filename(community_id: str, lang: str, stem: str | None = None) -> str:
+    """A safe file name for a community's PDF: path separators and dots cannot escape DIR.
+
+    An id that is not a safe short name itself gets a short hash of the id appended, so
+    ``a/b`` and ``a.b`` (or an id ``comparison``) never share a file; a batch passes the
+    ``stem`` :func:`cfeval._safety.file_stems` chose for the whole run.
+    """
+    stem = stem or file_stems([str(community_id)])[str(community_id)]
+    return f"{stem}_{lang}.pdf"
 
 
 def check_options(framework, lang: str, date=None) -> None:
@@ -150,7 +155,8 @@ def _init_worker(result, framework, options) -> None:
 
 def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
     opts = _WORKER["options"]
-    out = Path(opts["out_dir"]) / report_filename(community_id, opts["lang"])
+    stem = opts["stems"].get(community_id)
+    out = Path(opts["out_dir"]) / report_filename(community_id, opts["lang"], stem)
     try:
         render_report(
             _WORKER["result"],
@@ -201,6 +207,8 @@ def render_batch(
         "date": _parse_date(date),
         "pdfa": pdfa,
         "wave": wave,
+        # Names for the whole run at once: ids that differ only in case stay apart.
+        "stems": file_stems(ids),
     }
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     outcome = BatchOutcome()

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfeval._io import atomic_write
+from cfeval._safety import csv_text, xlsx_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -558,7 +559,8 @@ respondent: child
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
     # %.10g: weights print as 1.25 and whole numbers as 65, never 65.0 or 1.2500000001
-    return df.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")
+    text = csv_text(df, index=False, lineterminator="\n", float_format="%.10g")
+    return text.encode("utf-8")
 
 
 def _cell(v: Any) -> Any:
@@ -582,9 +584,9 @@ def _xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
     wb.properties.creator = "cfeval.sample"
     wb.properties.created = wb.properties.modified = datetime.datetime(*_FIXED_TIME)
     ws = wb.create_sheet(sheet)
-    ws.append([str(c) for c in df.columns])
+    ws.append([xlsx_value(ws, str(c)) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
-        ws.append([_cell(v) for v in row])
+        ws.append([xlsx_value(ws, _cell(v)) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return _normalise_zip(buf.getvalue())

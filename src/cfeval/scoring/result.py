@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfeval._io import atomic_write
+from cfeval._safety import csv_text, is_formula, xlsx_value
 from cfeval.errors import UsageError
 
 if TYPE_CHECKING:
@@ -119,7 +120,10 @@ class ScoreResult:
     # -- writers (each takes an open binary file) ---------------------------------------
 
     def _write_csv(self, fh) -> None:
-        text = self.to_frame().to_csv(index=False, float_format=_FLOAT_FORMAT, lineterminator="\n")
+        # Formula-like text (an id "=HYPERLINK(...)") is neutralised; see cfeval._safety.
+        text = csv_text(
+            self.to_frame(), index=False, float_format=_FLOAT_FORMAT, lineterminator="\n"
+        )
         fh.write(text.encode("utf-8"))
 
     def _write_json(self, fh) -> None:
@@ -376,12 +380,15 @@ def _workbook_bytes(result: ScoreResult) -> bytes:
         header = []
         for c in cols:
             cell = WriteOnlyCell(ws, value=headers.get(c, c))
+            if is_formula(cell.value):
+                # A header built from a group label: text, never a formula.
+                cell.data_type, cell.quotePrefix = "s", True
             cell.font = bold
             header.append(cell)
         ws.append(header)
         styled = [j for j, fmt in enumerate(formats) if fmt]
         for row in body.itertuples(index=False, name=None):
-            values = [_cell(v) for v in row]
+            values = [xlsx_value(ws, _cell(v)) for v in row]
             for j in styled:
                 if values[j] is not None:
                     cell = WriteOnlyCell(ws, value=values[j])
