@@ -108,7 +108,7 @@ def test_written_tables_hold_no_formula(fw, tmp_path):
         columns=COLUMNS,
     )
     csv_path = write_progress(table, tmp_path / "p.csv")
-    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[1].startswith("'=cmd")
+    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[1].startswith("\"'=cmd")
     xlsx = write_progress(table, tmp_path / "p.xlsx")
     cell = openpyxl.load_workbook(xlsx).active["A2"]
     assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s"

@@ -23,16 +23,12 @@ __all__ = [
     "scale_codes",
     "field_evidence",
     "kit_langs",
-    "FORMULA_START",
     "YES_NO",
     "INTRO",
     "CONSENT_QUESTION",
     "GENDER_WORDS",
     "kind",
 ]
-
-#: First characters that make a spreadsheet treat text as a formula (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: Words for yes/no audit cells; the data stage reads both back (BOOLEAN_WORDS).
 YES_NO: dict[str, dict[str, str]] = {

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cfeval.collect.common import FORMULA_START, survey_groups
+from cfeval.collect.common import survey_groups
 from cfeval.errors import UsageError
 
 if TYPE_CHECKING:
@@ -200,13 +200,6 @@ def progress_summary(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _safe_text(value):
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def write_progress(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a :func:`progress` table to ``.csv`` (UTF-8 with BOM, for Excel) or ``.xlsx``."""
     from cfeval._io import atomic_write
@@ -214,7 +207,9 @@ def write_progress(frame: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text = frame.map(_safe_text).to_csv(index=False, lineterminator="\n")
+        from cfeval._safety import csv_text
+
+        text = csv_text(frame, index=False, lineterminator="\n")
         return atomic_write(path, text, encoding="utf-8-sig")
     if suffix == ".xlsx":
         return _write_xlsx(frame, path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cfeval.collect.common import FORMULA_START
+from cfeval._safety import is_formula
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -34,8 +34,9 @@ _HEADER_FILL = "DCE8F0"
 def put(ws: Worksheet, row: int, col: int, value: Any):
     """Write ``value``; text is kept as text (never a formula)."""
     cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.data_type = "s"
+    if is_formula(value):
+        cell.data_type = "s"  # openpyxl would store "=..." as a formula
+        cell.quotePrefix = True  # and Excel keeps "+..."/"-..."/"@..." text when edited
     return cell
 
 
