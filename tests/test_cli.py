@@ -23,8 +23,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "frameworks"
 FULL = FIXTURES / "full.yaml"
 BROKEN = FIXTURES / "broken"
 
-# Wide enough that rich tables and trees do not wrap lines the tests read.
-runner = CliRunner(env={"COLUMNS": "200"})
+# Wide enough that rich tables and trees do not wrap lines the tests read; English unless a
+# test asks otherwise (the language comes from the environment, see test_lang_*).
+runner = CliRunner(env={"COLUMNS": "200", "CFEVAL_LANG": "en"})
 
 
 def _commands(command, prefix: tuple[str, ...] = ()):
@@ -76,7 +77,7 @@ def test_frameworks_flags_a_broken_shipped_file(monkeypatch, tmp_path):
     monkeypatch.setattr(cfeval._paths, "shipped_dir", lambda name: tmp_path)
     result = runner.invoke(app, ["frameworks"])
     assert result.exit_code == 2
-    assert "refused, 1 problems: run `cfeval check bad`" in " ".join(result.stdout.split())
+    assert "refused, 1 problem: run `cfeval check bad`" in " ".join(result.stdout.split())
 
 
 def test_frameworks_show_prints_the_tree_in_the_chosen_language():
@@ -85,8 +86,8 @@ def test_frameworks_show_prints_the_tree_in_the_chosen_language():
     out = result.stdout
     assert "Test framework (all features) (fixture-full 1.0, points mode, total 100)" in out
     assert "Children's council (children_council) · 10 points" in out
-    assert "document review · audit field `has_council` · rule yes_no" in out
-    assert "survey · survey of child, parent, 3 items · rule scale_mean" in out
+    assert "Document review · audit checklist field `has_council` · rule yes_no" in out
+    assert "Survey · survey of Children, Parents, 3 items · rule scale_mean" in out
     assert "Five-society linkage (five_society) · up to 5 points" in out
     assert "T/ZSX 3-2020" in out
     # the tree nests: the indicator sits two levels below its top dimension
@@ -267,7 +268,16 @@ def test_frameworks_show_refuses_a_language_the_framework_lacks():
         app, ["frameworks", "show", str(FIXTURES / "index.yaml"), "--lang", "zh"]
     )
     assert result.exit_code == 2
-    assert "fixture-index has no 'zh' texts; its languages: en" in result.stderr
+    # --lang zh also makes the message Chinese
+    assert result.stderr == "错误：fixture-index 没有 'zh' 语言的文字；它的语言：en\n"
+    en = runner.invoke(app, ["--lang", "en", "frameworks", "show", str(FIXTURES / "index.yaml")])
+    assert en.exit_code == 0, en.output  # an English-only framework speaks English
+    zh = CliRunner(env={"COLUMNS": "200", "CFEVAL_LANG": "zh"}).invoke(
+        app, ["frameworks", "show", str(FIXTURES / "index.yaml")]
+    )
+    # a language from the environment is not a demand: the labels fall back, the words do not
+    assert zh.exit_code == 0, zh.output
+    assert "Services (services) · 权重 2" in zh.stdout
 
 
 @pytest.mark.parametrize("command", ["check", "score", "report"])
@@ -297,10 +307,177 @@ def test_score_reads_a_text_export_through_its_mapping_file(tmp_path):
             str(out),
         ],
     )
-    assert result.exit_code in (0, 1), result.output
+    # the export's system columns (提交答卷时间 ...) are only `unknown-column` notes: exit 0
+    assert result.exit_code == 0, result.output
     # the children's answers arrived: a child-survey indicator has a score with n > 0
     import pandas as pd
 
     frame = pd.read_csv(out)
     voice = frame[frame["node_id"] == "children_voice"]
     assert len(voice) > 0 and (voice["n"] > 0).all()
+
+
+# --------------------------------------------------------------------------- language
+
+
+def _speaking(lang_env: dict[str, str | None]) -> CliRunner:
+    """A runner whose environment names a locale; every other language variable unset."""
+    env = {"COLUMNS": "200", "CFEVAL_LANG": None, "LC_ALL": None, "LC_MESSAGES": None}
+    env.update({"LANGUAGE": None, "LANG": None, **lang_env})
+    return CliRunner(env=env)
+
+
+def test_lang_zh_before_the_command_gives_chinese_help():
+    result = runner.invoke(app, ["--lang", "zh", "--help"])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith("用法： cfeval [OPTIONS] COMMAND [ARGS]...")
+    for needle in ("评估社区的儿童友好程度", "选项", "命令", "显示本帮助并退出。"):
+        assert needle in out, needle
+    assert "check       检查评价框架" in out
+    assert "Show this message" not in out and "Evaluate how" not in out
+
+
+def test_lang_zh_command_help_translates_every_option():
+    result = runner.invoke(app, ["--lang", "zh", "check", "--help"])
+    assert result.exit_code == 0
+    out = " ".join(result.stdout.split())
+    for needle in (
+        "检查评价框架；给出 --survey/--audit 时，再按框架检查数据。",
+        "--out <path> 把全部数据问题写入这个 CSV 文件。",
+        "--survey FILE 问卷数据文件",
+        "[必填]",
+    ):
+        assert needle in out.replace("-o, ", ""), needle
+    assert re.search(r"[A-Za-z]{4,}\.", out.split("参数")[1].replace("CSV", "")) is None
+
+
+@pytest.mark.parametrize(
+    ("env", "chinese"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, True),
+        ({"LANG": "zh_TW.UTF-8"}, True),
+        ({"LANG": "en_GB.UTF-8"}, False),
+        ({"LANG": "zh_CN.UTF-8", "CFEVAL_LANG": "en"}, False),
+        ({"LANG": "C"}, False),
+    ],
+)
+def test_lang_default_comes_from_the_locale(env, chinese):
+    result = _speaking(env).invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert ("评估社区的儿童友好程度" in result.stdout) is chinese
+    assert ("Evaluate how child-friendly" in result.stdout) is not chinese
+
+
+def test_lang_flag_beats_the_locale_and_works_after_the_command():
+    zh_locale = _speaking({"LANG": "zh_CN.UTF-8"})
+    result = zh_locale.invoke(app, ["check", str(FULL), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Framework" in result.stdout and "valid" in result.stdout
+    result = runner.invoke(app, ["check", str(FULL), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert f"评价框架 {FULL}：有效" in " ".join(result.stdout.split())
+
+
+def test_chinese_error_messages_from_click_and_from_cfeval():
+    missing = runner.invoke(app, ["--lang", "zh", "score"])
+    assert missing.exit_code == 2
+    assert missing.stderr.splitlines() == [
+        "用法： cfeval score [OPTIONS] {FRAMEWORK}",
+        "运行 'cfeval score --help' 查看帮助。",
+        "",
+        "错误：缺少参数 'FRAMEWORK'。",
+    ]
+    no_data = runner.invoke(app, ["--lang", "zh", "score", str(FULL)])
+    assert no_data.exit_code == 2
+    assert no_data.stderr == "错误：请给出数据：--survey 文件 和/或 --audit 文件\n"
+    workers = runner.invoke(app, ["--lang", "zh", "demo", "--workers", "0"])
+    assert workers.exit_code == 2
+    assert workers.stderr.endswith("错误：'--workers' 的值无效：不能小于 1\n")
+    typo = runner.invoke(app, ["--lang", "zh", "scor"])
+    assert typo.exit_code == 2 and "没有命令 'scor'。是否想输入 'score'？" in typo.stderr
+
+
+def test_an_unknown_language_is_a_usage_error_in_the_environment_language():
+    result = runner.invoke(app, ["--lang", "fr", "check", str(FULL)])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--lang': unknown language 'fr'; choose one of: zh, en\n"
+    )
+    assert result.stdout == ""
+
+
+def test_the_language_does_not_leak_out_of_a_run(monkeypatch):
+    import gettext
+    import os
+
+    monkeypatch.delenv("CFEVAL_LANG", raising=False)
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    domain = gettext.textdomain()
+    CliRunner().invoke(app, ["--lang", "zh", "--help"])
+    assert "CFEVAL_LANG" not in os.environ and "LANGUAGE" not in os.environ
+    assert gettext.textdomain() == domain
+
+
+def _cli_catalogue() -> dict:
+    from babel.messages.pofile import read_po
+
+    from cfeval.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "zh" / "LC_MESSAGES" / "cli.po").open("rb") as fh:
+        return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(fh) if m.id}
+
+
+def test_every_help_text_and_message_of_the_cli_is_in_the_catalogue():
+    """Help texts (walked from the commands) and messages (extracted from the code)."""
+    import inspect
+
+    from babel.messages.extract import extract_from_dir
+
+    catalogue = _cli_catalogue()
+    wanted = set()
+    for _, command in ALL_COMMANDS:
+        wanted.add(inspect.cleandoc(command.help))
+        wanted |= {inspect.cleandoc(p.help) for p in command.params if getattr(p, "help", None)}
+    keywords = {"w": None, "N_": None, "n": (1, 2)}
+    for *_, message, _, _ in extract_from_dir(ROOT / "src" / "cfeval" / "cli", keywords=keywords):
+        wanted.add(message if isinstance(message, str) else message[0])
+    missing = sorted(m for m in wanted if not catalogue.get(m))
+    assert not missing, "not in locale/zh/LC_MESSAGES/cli.po:\n" + "\n".join(missing)
+
+
+def test_help_in_both_languages_stays_within_the_startup_imports():
+    """`cfeval --lang zh --help` reads the compiled catalogue with the standard library."""
+    code = (
+        "import sys\n"
+        "from cfeval.cli.app import main\n"
+        "sys.argv = ['cfeval', '--lang', 'zh', 'check', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "检查评价框架" in out
+    loaded = set(out.split("MODULES", 1)[1].split())
+    # (typer itself brings pydantic in to describe option types)
+    heavy = {"babel", "pandas", "numpy", "matplotlib", "weasyprint", "rich.table"}
+    assert loaded & heavy == set()
+
+
+# --------------------------------------------------------------------------- ci_level
+
+
+def test_score_labels_the_interval_with_the_frameworks_level(index_framework, tmp_path):
+    from cfeval.sample.generate import generate
+
+    survey, audit = generate(index_framework, seed=3, broken=False)
+    survey.to_csv(tmp_path / "s.csv", index=False)
+    audit.to_csv(tmp_path / "a.csv", index=False)
+    args = ["score", str(FIXTURES / "index.yaml"), "--survey", str(tmp_path / "s.csv")]
+    args += ["--audit", str(tmp_path / "a.csv")]
+    assert index_framework.scoring.ci_level == 0.9
+    for lang, header in (("en", "90% CI"), ("zh", "90% 置信区间")):
+        result = runner.invoke(app, [*args, "--lang", lang])
+        assert result.exit_code == 0, result.output
+        assert header in result.stdout and "95%" not in result.stdout

@@ -542,7 +542,7 @@ def test_cli_report_unknown_community_is_a_usage_error(full_yaml, tmp_path):
 
 @pytest.mark.parametrize(
     ("option", "said"),
-    [(["--lang", "fr"], "unknown report language 'fr'"), (["--date", "2024-13-45"], "--date")],
+    [(["--lang", "fr"], "unknown language 'fr'"), (["--date", "2024-13-45"], "--date")],
 )
 def test_cli_report_refuses_bad_options_before_reading_any_data(full_yaml, tmp_path, option, said):
     from typer.testing import CliRunner
@@ -566,7 +566,9 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
 
     from cfeval.cli.app import app
 
-    res = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "demo"), "--workers", "1"])
+    res = CliRunner().invoke(
+        app, ["--lang", "zh", "demo", "-o", str(tmp_path / "demo"), "--workers", "1"]
+    )
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "demo").iterdir())
     assert len(files) == 4 and "comparison_zh.pdf" in files

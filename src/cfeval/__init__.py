@@ -45,6 +45,11 @@ _API = {
     "shortfalls": "cfeval.results.insights",
     "render_report": "cfeval.report.entry",
     "wave_changes": "cfeval.results.waves",
+    "render_comparison": "cfeval.report.entry",
+    "render_batch": "cfeval.report.entry",
+    "run_demo": "cfeval.report.entry",
+    "write_framework_docs": "cfeval.report.reference",
+    "write_sample": "cfeval.sample.generate",
 }
 
 __all__ = ["__version__", *_API]

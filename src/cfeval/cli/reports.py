@@ -1,0 +1,181 @@
+"""``cfeval report``: over :func:`cfeval.render_batch` (one PDF per community) and
+:func:`cfeval.render_comparison`; ``cfeval demo``: over :func:`cfeval.run_demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cfeval.cli.common import (
+    AuditOpt,
+    FrameworkArg,
+    LangOpt,
+    MappingOpt,
+    SheetOpt,
+    SurveyOpt,
+    console,
+    read_data,
+)
+from cfeval.cli.language import cli_lang, cli_words
+from cfeval.errors import UsageError
+from cfeval.i18n import N_
+
+__all__ = ["demo", "report"]
+
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help=N_("Worker processes (default: all cores).")),
+]
+
+
+def _progress(total: int, what: str):
+    """A rich progress bar and the ``on_done(id, ok)`` callback that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # No refresh thread (auto_refresh=False): worker processes are forked while the bar
+    # is live, and forking a process that runs other threads invites deadlocks.
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=False,
+        auto_refresh=False,
+    )
+    task = progress.add_task(what, total=total)
+
+    def on_done(_id: str, _ok: bool) -> None:
+        progress.advance(task)
+        progress.refresh()
+
+    return progress, on_done
+
+
+def _print_failures(failed: dict[str, str]) -> None:
+    from cfeval._safety import term
+
+    w = cli_words()
+    label = typer.style(w("failed: "), fg="red", bold=True)
+    for cid, message in failed.items():
+        typer.echo(f"{label}{term(cid, 80)}: {term(message)}", err=True)
+
+
+def _print_renamed(written: dict[str, Path], lang: str) -> None:
+    """Say which ids got a file name other than ``<id>_<lang>.pdf`` (unsafe or clashing ids)."""
+    from cfeval._safety import term
+
+    for cid, path in written.items():
+        if path.name != f"{cid}_{lang}.pdf":
+            typer.echo(f"  {term(cid, 80)} -> {path.name}")
+
+
+def _chosen(result, community: list[str] | None) -> list[str]:
+    """The communities asked for (all when none), each one known to the results."""
+    w = cli_words()
+    known = sorted(result.communities["community_id"].unique())
+    unknown = [c for c in community or [] if c not in known]
+    if unknown:
+        raise UsageError(
+            w(
+                "no results for community {ids}; known: {known}",
+                ids=", ".join(unknown),
+                known=", ".join(known[:10]) + (" ..." if len(known) > 10 else ""),
+            )
+        )
+    return list(community) if community else known
+
+
+def report(
+    framework: FrameworkArg,
+    survey: SurveyOpt = None,
+    audit: AuditOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    community: Annotated[
+        list[str] | None,
+        typer.Option("--community", help=N_("Community id to report on (repeatable).")),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help=N_("One report per community."))] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help=N_("The comparison report of all communities."))
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Folder for the PDFs."))] = Path(
+        "reports"
+    ),
+    lang: LangOpt = None,
+    workers: WorkersOpt = None,
+    pdfa: Annotated[bool, typer.Option("--pdfa", help=N_("Write PDF/A-3b for archiving."))] = False,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help=N_("Assessment date on the cover, YYYY-MM-DD (default: today).")
+        ),
+    ] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option(
+            "--wave",
+            help=N_(
+                "Wave to report (default: each community's latest; for --compare "
+                "the wave with the most communities)."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Write A4 PDF reports: one per community (--community / --all) or the comparison.
+
+    Exit code 1 when a community's report could not be written (the others still are).
+    """
+    from cfeval.framework.loader import load_framework
+    from cfeval.report.entry import check_options, render_batch, render_comparison
+    from cfeval.scoring.engine import score
+
+    w, lang = cli_words(), cli_lang()
+    if sum([bool(community), all_, compare]) != 1:
+        raise UsageError(w("choose exactly one of --community ID, --all or --compare"))
+    fw = load_framework(framework)
+    check_options(fw, lang, date)
+    result = score(fw, read_data(fw, survey, audit, mapping, sheet))
+    options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa}
+    if compare:
+        path = render_comparison(result, out / f"comparison_{lang}.pdf", **options)
+        typer.echo(w("wrote {path}", path=path))
+        return
+    ids = _chosen(result, community)
+    progress, on_done = _progress(len(ids), w("reports"))
+    with progress:
+        outcome = render_batch(result, out, ids, workers=workers, on_done=on_done, **options)
+    typer.echo(w("wrote {n} report(s) to {folder}", n=len(outcome.written), folder=out))
+    _print_renamed(outcome.written, lang)
+    if outcome.failed:
+        _print_failures(outcome.failed)
+        raise typer.Exit(1)
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Folder for the demo PDFs."))] = Path(
+        "cfeval-demo"
+    ),
+    lang: LangOpt = None,
+    workers: WorkersOpt = None,
+) -> None:
+    """Score the shipped sample data (Chengdu framework) and write example PDF reports.
+
+    Three communities with different grades and the comparison report, in OUT.
+    """
+    from cfeval.report.entry import run_demo
+
+    w = cli_words()
+    progress, on_done = _progress(4, w("demo reports"))
+    with progress:
+        outcome = run_demo(out, lang=cli_lang(), workers=workers, on_done=on_done)
+    for cid, path in outcome.batch.written.items():
+        typer.echo(f"  {cid}: {path}")
+    typer.echo("  " + w("comparison: {path}", path=outcome.comparison))
+    typer.echo(w("Demo reports are in {folder}", folder=out.resolve()))
+    if outcome.batch.failed:
+        _print_failures(outcome.batch.failed)
+        raise typer.Exit(1)

@@ -1,0 +1,105 @@
+"""``cfeval score``: over :func:`cfeval.score` (and :meth:`cfeval.ScoreResult.write`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cfeval.cli.common import (
+    AuditOpt,
+    FrameworkArg,
+    LangOpt,
+    MappingOpt,
+    SheetOpt,
+    SurveyOpt,
+    console,
+    read_data,
+)
+from cfeval.cli.language import cli_words
+from cfeval.errors import UsageError
+from cfeval.i18n import N_
+
+__all__ = ["score"]
+
+_ROWS_SHOWN = 30
+_FORMATS = (".csv", ".xlsx", ".json", ".parquet")
+
+
+def score(
+    framework: FrameworkArg,
+    survey: SurveyOpt = None,
+    audit: AuditOpt = None,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help=N_("Write the scores: .csv, .xlsx, .json or .parquet (by suffix).")
+        ),
+    ] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Score every community: print score, interval and grade, optionally write them.
+
+    The interval's level is the framework's `scoring.ci_level` (0.95 unless it says
+    otherwise). Exit code 1 when the data had problems (the scores are still computed
+    and written).
+    """
+    from cfeval.framework.loader import load_framework
+    from cfeval.scoring.engine import score as score_data
+
+    w = cli_words()
+    if out is not None and out.suffix.lower() not in _FORMATS:
+        raise UsageError(
+            w("cannot write {path}: use a .csv, .xlsx, .json or .parquet file name", path=out)
+        )
+    fw = load_framework(framework)
+    result = score_data(fw, read_data(fw, survey, audit, mapping, sheet))
+    if out is not None:
+        result.write(out)
+    _print_scores(fw, result)
+    if out is not None:
+        typer.echo(w("wrote {path}", path=out))
+    if result.report.has_problems:
+        raise typer.Exit(1)
+
+
+def _print_scores(fw, result) -> None:
+    from collections import Counter
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    w = cli_words()
+    grades = {g.id: w.label(g.label) for g in fw.scoring.grades}
+    com = result.communities
+    title = w.n(
+        "{title} — {n} community × wave",
+        "{title} — {n} communities × waves",
+        len(com),
+        title=w.label(fw.title),
+    )
+    table = Table(title=escape(title))
+    table.add_column(w("community"))
+    table.add_column(w("wave"))
+    table.add_column(w("score"), justify="right")
+    table.add_column(w("{level} CI", level=w.percent(fw.scoring.ci_level)), justify="right")
+    table.add_column(w("grade"))
+    for rec in com.head(_ROWS_SHOWN).itertuples(index=False):
+        ci = "" if rec.ci_low != rec.ci_low else f"{w.number(rec.ci_low)}–{w.number(rec.ci_high)}"
+        shown = "—" if rec.score != rec.score else w.number(rec.score)
+        grade = grades.get(rec.grade, "") if rec.grade else "—"
+        if rec.vetoed:
+            grade += " " + w("(veto)")
+        cells = (str(rec.community_id), str(rec.wave), shown, ci, grade)
+        table.add_row(*map(escape, cells))
+    out = console()
+    out.print(table)
+    if len(com) > _ROWS_SHOWN:
+        out.print(escape(w("… and {n} more (see the output file)", n=len(com) - _ROWS_SHOWN)))
+    problems = Counter(i.code for i in result.report.issues if i.severity != "info")
+    detail = ", ".join(f"{code} {n}" for code, n in sorted(problems.items()))
+    line = w("data issues: {n}", n=sum(problems.values()))
+    out.print(escape(line + (f" ({detail})" if detail else "")))
