@@ -7,7 +7,7 @@ size measure correlated with the answers (weights ``1 / (n p)``: unequal, coeffi
 variation about 0.8, and informative).
 
 The framework (built below) has a group mean (``voice``: three 5-point items, children
-and parents), five share indicators whose true shares in the population are 5, 25, 50,
+and parents, one item reverse-coded; the population of tests/test_engine.py), five share indicators whose true shares in the population are 5, 25, 50,
 75 and 95% (a respondent is favourable with probability tied to the same latent trait;
 answered by children and parents), an audit item, a dimension made of the five shares
 and the total. For every size and quantity the script prints the share of surveys whose
@@ -71,7 +71,7 @@ dimensions:
     indicators:
       - {{id: voice, label: {lab}, points: 40, method: survey, source: survey, recommendation: {lab},
           respondents: [child, parent], rule: {{type: scale_mean}}, min_valid_items: 2,
-          items: [{{id: v1, scale: agree5, text: {lab}}}, {{id: v2, scale: agree5, text: {lab}}},
+          items: [{{id: v1, scale: agree5, text: {lab}}}, {{id: v2, scale: agree5, reverse: true, text: {lab}}},
                   {{id: v3, scale: agree5, text: {lab}}}]}}
       - {{id: council_ok, label: {lab}, points: 20, method: document_review, source: audit,
           recommendation: {lab}, field: council, rule: {{type: yes_no}}}}
@@ -116,11 +116,16 @@ def draw(rng, pops: dict, sizes: dict, reps: int, prefix: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _voice(frame: pd.DataFrame) -> np.ndarray:
+    """Respondent values of ``voice`` (v2 is reverse-coded, as in real scales)."""
+    return (((frame["v1"] - 1) + (5 - frame["v2"]) + (frame["v3"] - 1)) / 12).to_numpy()
+
+
 def truths(pops: dict) -> dict[str, float]:
     """Population values on cfeval's 0..100 scale (equal group weights)."""
 
     def voice(pop):
-        return 100 * ((pop[["v1", "v2", "v3"]] - 1) / 4).mean(axis=1).mean()
+        return 100 * _voice(pop).mean()
 
     out = {"child voice mean": voice(pops["child"])}
     out["voice"] = (voice(pops["child"]) + voice(pops["parent"])) / 2
@@ -140,7 +145,7 @@ def variance_ratio(survey: pd.DataFrame) -> dict[str, float]:
     the plain linearisation ``n/(n−1) Σ h² e²``, with ``h = w / Σw``.
     """
     c = survey[survey["respondent"] == "child"]
-    y = ((c[["v1", "v2", "v3"]] - 1) / 4).mean(axis=1).to_numpy()
+    y = _voice(c)
     w = c["weight"].to_numpy()
     code = pd.factorize(c["community_id"])[0]
     n = np.bincount(code)

@@ -3,29 +3,32 @@
 A ``share_favourable`` indicator is a weighted proportion. The symmetric interval
 ``p̂ ± t × se`` fails for proportions at small n: when every sampled answer falls on one
 side of the cut the linearised variance is 0 and the interval has zero width, and near
-0 or 1 it is too short on the side away from the boundary. cfeval uses the
-**Korn–Graubard** interval instead (Korn & Graubard 1998; R survey's
-``svyciprop(method = "beta")``): the Clopper–Pearson interval computed at the
-*effective* sample size
+0 or 1 it is too short on the side away from the boundary. cfeval computes a
+proportion's interval at its **effective sample size** (Korn & Graubard 1998)
 
-``n* = p̂ (1 − p̂) / var(p̂)``, capped at ``n_cap`` (and equal to it when ``p̂`` is 0 or 1
-or the variance is 0),
+``n* = min(p̂ (1 − p̂) / var(p̂), n)``, and ``n* = n_cap`` when ``p̂`` is 0 or 1 or the
+variance is 0 (nothing to learn the design effect from),
 
-and with ``n*`` shrunk by ``(t_{n−1} / t_df)²`` when the variance rests on fewer degrees
-of freedom than ``n − 1`` (the design's df; for unequal weights the Bell–McCaffrey df).
-``n_cap`` is the design-neutral effective size: Kish's ``(Σw)² / Σw²`` for one group and
-``1 / Σ_g (a_g² / n_g)`` for groups combined with coefficients ``a_g``. The interval is
-never empty and never has zero width, and it stays inside [0, 1].
+where ``n_cap`` is the design-neutral effective size: Kish's ``(Σw)² / Σw²`` for one
+group and ``1 / Σ_g (a_g² / n_g)`` for groups combined with coefficients ``a_g``. Two
+intervals are available (``scoring.share_interval``): the **Wilson** score interval at
+``n*`` with the t quantile of n − 1 df (the default; closest to the nominal level in
+benchmarks/coverage_sim.py) and **Korn–Graubard** (Clopper–Pearson at ``n*``, R survey's
+``svyciprop(method = "beta")``; conservative). With a survey design (stratum/cluster
+columns) ``n*`` is also shrunk by ``(t_{n−1} / t_df)²`` for the design's df, as in R.
+Both are never empty, never of zero width, and stay inside [0, 1].
 
 A node above the indicator (a dimension, the total) is linear in its indicators; it
 inherits the extra width through the **implied variance** of each share's interval,
 ``((high − low) / (2 t_df))²``, i.e. the variance a symmetric t interval of the same
-width would have: the parent's variance gains ``Σ_i C_i² max(0, implied_i − var_i)``
-(``C_i`` = the share's coefficient in the parent). See docs/methods.md.
+width would have: the parent's variance gains ``(Σ_i C_i √max(0, implied_i − var_i))²``
+(``C_i`` = the share's coefficient in the parent; the extra widths are added as if
+perfectly correlated, since the same respondents answer every share). See
+docs/methods.md.
 
 >>> import numpy as np
->>> low, high = korn_graubard(np.array([1.0]), np.array([0.0]), np.array([7.0]),
-...                           np.array([8.0]), np.array([8.0]))
+>>> low, high = korn_graubard(np.array([1.0]), np.array([0.0]), np.array([8.0]),
+...                           np.array([8.0]))
 >>> [round(float(low[0]), 4), float(high[0])]
 [0.6306, 1.0]
 """
@@ -37,7 +40,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["effective_size", "implied_variance", "korn_graubard", "t_quantile", "wilson"]
+__all__ = [
+    "SHARE_INTERVALS",
+    "effective_size",
+    "implied_variance",
+    "korn_graubard",
+    "share_effective_cap",
+    "t_quantile",
+    "wilson",
+]
 
 
 def t_quantile(p: float, df) -> np.ndarray:
@@ -52,41 +63,46 @@ def t_quantile(p: float, df) -> np.ndarray:
     return out
 
 
-def effective_size(p, var, df, n, n_cap, level: float = 0.95) -> np.ndarray:
-    """Korn–Graubard effective sample size ``n*`` (array), NaN where no interval exists.
+def effective_size(p, var, n, n_cap, df=None, level: float = 0.95) -> np.ndarray:
+    """Effective sample size ``n*`` of a share (array), NaN where no interval exists.
 
-    ``p`` the estimated share, ``var`` its (linearised) variance, ``df`` the variance's
-    degrees of freedom, ``n`` the respondents behind it and ``n_cap`` the design-neutral
-    effective size (upper bound of ``n*``). No interval (NaN) with fewer than two
-    respondents or without df.
+    ``p`` the estimated share, ``var`` its (linearised) variance, ``n`` the respondents
+    behind it, ``n_cap`` the design-neutral effective size used when the variance says
+    nothing (``p`` is 0 or 1, or every answer is alike). Otherwise
+    ``n* = min(p (1 − p) / var, n)`` (Korn & Graubard 1998). With ``df`` (a design's
+    degrees of freedom, #PSUs − #strata) ``n*`` is shrunk by ``(t_{n−1} / t_df)²`` where
+    df < n − 1, as R's ``svyciprop`` does. No interval (NaN) with fewer than two
+    respondents or a NaN variance.
     """
     import numpy as np
 
-    p, var, df, n, n_cap = (np.asarray(a, dtype=np.float64) for a in (p, var, df, n, n_cap))
+    p, var, n, n_cap = (np.asarray(a, dtype=np.float64) for a in (p, var, n, n_cap))
     pq = p * (1.0 - p)
     informative = (pq > 0) & (var > 0)
     raw = np.divide(pq, var, out=np.full(p.shape, np.inf), where=informative)
-    ne = np.minimum(raw, n_cap)
-    q = 0.5 + level / 2
-    # Fewer df than n − 1 means a less stable variance; R's svyciprop shrinks n* by the
-    # squared ratio of the t quantiles, which keeps the interval's width honest.
-    ratio = np.divide(t_quantile(q, n - 1), t_quantile(q, df))
-    ne = ne * np.minimum(ratio, 1.0) ** 2
-    ne[~((n >= 2) & np.isfinite(df) & (df > 0) & np.isfinite(p))] = np.nan
+    ne = np.where(informative, np.minimum(raw, n), np.minimum(n_cap, n))
+    usable = (n >= 2) & np.isfinite(p) & ~np.isnan(var)
+    if df is not None:
+        q = 0.5 + level / 2
+        df = np.asarray(df, dtype=np.float64)
+        ratio = np.divide(t_quantile(q, n - 1), t_quantile(q, df))
+        ne = ne * np.minimum(ratio, 1.0) ** 2
+        usable &= np.isfinite(df) & (df > 0)
+    ne[~usable] = np.nan
     return ne
 
 
-def korn_graubard(p, var, df, n, n_cap, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Korn–Graubard (Clopper–Pearson at the effective size) interval of a share.
+def korn_graubard(p, var, n, n_cap, df=None, level: float = 0.95):
+    """Korn–Graubard interval (Clopper–Pearson at the effective size ``n*``) of a share.
 
-    All arguments are arrays of the same shape (see :func:`effective_size`); returns
+    All arguments are arrays of one shape (see :func:`effective_size`); returns
     ``(low, high)`` in [0, 1], NaN where no interval exists (fewer than two respondents).
     """
     import numpy as np
     from scipy.special import betaincinv
 
     p = np.asarray(p, dtype=np.float64)
-    ne = effective_size(p, var, df, n, n_cap, level)
+    ne = effective_size(p, var, n, n_cap, df, level)
     ok = np.isfinite(ne)
     x = np.where(ok, p * ne, 0.0)
     m = np.where(ok, ne, 1.0)
@@ -94,30 +110,52 @@ def korn_graubard(p, var, df, n, n_cap, level: float = 0.95) -> tuple[np.ndarray
     with np.errstate(invalid="ignore", divide="ignore"):
         low = np.where(x > 0, betaincinv(x, m - x + 1, alpha / 2), 0.0)
         high = np.where(x < m, betaincinv(x + 1, m - x, 1 - alpha / 2), 1.0)
+    # Contains p by construction; min/max only guard against the quantiles' rounding.
+    low = np.minimum(low, p)
+    high = np.maximum(high, p)
     low[~ok] = np.nan
     high[~ok] = np.nan
     return low, high
 
 
-def wilson(p, var, df, n, n_cap, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval at the effective size, with the t quantile of ``df``.
+def wilson(p, var, n, n_cap, df=None, level: float = 0.95):
+    """Wilson score interval at the effective size ``n*``, with the t quantile of n − 1.
 
-    The alternative the coverage simulation compares against (benchmarks/coverage_sim.py);
-    same arguments and result as :func:`korn_graubard`.
+    ``p ∈ [low, high]`` always, and the width is never zero. Same arguments and result
+    as :func:`korn_graubard`.
     """
     import numpy as np
 
     p = np.asarray(p, dtype=np.float64)
-    ne = effective_size(p, var, df, n, n_cap, level)
-    # effective_size already shrank n* for few df; use the matching quantile of n − 1 df.
+    ne = effective_size(p, var, n, n_cap, df, level)
     t = t_quantile(0.5 + level / 2, np.asarray(n, dtype=np.float64) - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         t2n = t * t / ne
         centre = (p + t2n / 2) / (1 + t2n)
         half = t / (1 + t2n) * np.sqrt(p * (1 - p) / ne + t2n / (4 * ne))
-    low = np.clip(centre - half, 0.0, 1.0)
-    high = np.clip(centre + half, 0.0, 1.0)
+    # The score interval always contains p; min/max only guard against rounding.
+    low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+    high = np.clip(np.maximum(centre + half, p), 0.0, 1.0)
     return low, high
+
+
+#: The share intervals a framework may choose (``scoring.share_interval``).
+SHARE_INTERVALS = {"wilson": wilson, "korn_graubard": korn_graubard}
+
+
+def share_effective_cap(a, kish, used) -> np.ndarray:
+    """Design-neutral effective size of ``Σ_g a_g p̂_g``: ``1 / Σ_used a_g² / n_g``.
+
+    ``a`` (units × groups) are the groups' coefficients, ``kish`` their Kish effective
+    sizes ``(Σw)² / Σw²`` and ``used`` which groups count; this is the size a simple random
+    sample would need for the same variance when every group has the same share. NaN
+    where no group counts.
+    """
+    import numpy as np
+
+    terms = np.divide(a * a, kish, out=np.zeros(np.shape(a)), where=used & (kish > 0))
+    total = terms.sum(axis=1)
+    return np.divide(1.0, total, out=np.full(total.shape, np.nan), where=total > 0)
 
 
 def implied_variance(low, high, df, level: float = 0.95) -> np.ndarray:
