@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cfeval.framework.model import AuditField, Dimension, Framework, Indicator, Scale, cross_check
+from cfeval.framework.checks import cross_check
+from cfeval.framework.model import AuditField, Dimension, Framework, Indicator, Scale
 
 
 @pytest.fixture
@@ -209,7 +210,7 @@ def test_cross_check_a_dimension_without_children(fw):
 
 
 def test_band_below_a_field_with_only_a_minimum(fw):
-    from cfeval.framework.model import BandsRule
+    from cfeval.framework.rules import BandsRule
 
     fw.node("play_space").rule = BandsRule(
         type="bands", bands=[{"min": -5, "attainment": 0}, {"min": 100, "attainment": 1}]

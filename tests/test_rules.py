@@ -8,17 +8,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cfeval.framework.model import (
+from cfeval.framework.model import Scale
+from cfeval.framework.rules import (
     BandsRule,
     GoalpostsRule,
     LevelsRule,
-    Scale,
     ScaleMeanRule,
     ShareFavourableRule,
     TargetRule,
     YesNoRule,
+    respondent_mean,
 )
-from cfeval.scoring.rules import RULES, rescale_items, respondent_mean
+from cfeval.scoring.rules import RULES, rescale_items
 
 nan = np.nan
 AGREE5 = Scale(values=[1, 2, 3, 4, 5])
@@ -31,9 +32,15 @@ def same(got, want):
 
 
 def test_registry_covers_every_rule_type():
-    from cfeval.framework.model import FIELD_RULES, SURVEY_RULES
-
-    assert set(RULES) == set(SURVEY_RULES) | set(FIELD_RULES)
+    assert set(RULES) == {
+        "scale_mean",
+        "share_favourable",
+        "yes_no",
+        "levels",
+        "bands",
+        "goalposts",
+        "target",
+    }
 
 
 def test_rescale_items_reverses_then_rescales():
@@ -152,3 +159,111 @@ def test_number_rules_are_monotone(rule_type):
     }[rule_type]
     v = np.linspace(-2, 12, 200)
     assert (np.diff(RULES[rule_type](v, rule)) >= 0).all()
+
+
+# --------------------------------------------------------------------------- one place
+
+
+def _at_least_entry():
+    """A rule type that exists only in this test: a number of at least ``at`` scores 1."""
+    from typing import Literal
+
+    from cfeval.framework.base import FormatModel
+    from cfeval.framework.rules import RuleType
+    from cfeval.i18n import Msg
+
+    class AtLeastRule(FormatModel):
+        type: Literal["at_least"]
+        at: float
+
+    def check(rule, ctx):
+        if ctx.field.max is not None and rule.at > ctx.field.max:
+            yield ("at",), Msg("{at} is above the field's maximum", at=f"{rule.at:g}")
+
+    def score(values, rule, **_):
+        v = np.asarray(values, dtype=np.float64)
+        return np.where(np.isnan(v), np.nan, (v >= rule.at).astype(np.float64))
+
+    return RuleType(
+        name="at_least",
+        params=AtLeastRule,
+        evidence="field",
+        field_types=frozenset({"number"}),
+        score=score,
+        describe=lambda rule, ctx: ctx.w("At least {at}: full marks.", at=ctx.value(rule.at)),
+        synthesize=lambda rule, field, a, u: rule.at if u < a else rule.at - 1,
+        check=check,
+    )
+
+
+@pytest.fixture
+def at_least():
+    from cfeval.framework.rules import register, unregister
+
+    register(_at_least_entry())
+    yield
+    unregister("at_least")
+
+
+def _full_with_at_least(at: float) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "fixtures" / "frameworks" / "full.yaml").read_text("utf-8")
+    old = "rule: {type: bands, bands: [{min: 0, attainment: 0}, {min: 4, attainment: 0.5}, {min: 12, attainment: 1}]}"
+    assert old in text
+    return text.replace(old, f"rule: {{type: at_least, at: {at}}}")
+
+
+def test_a_rule_type_registered_in_one_place_works_everywhere(at_least, tmp_path):
+    """Registering one entry is enough: YAML, checks, scoring, words and sample data."""
+    import cfeval
+    from cfeval.errors import FrameworkError
+    from cfeval.framework.loader import parse_framework
+    from cfeval.report.reference import framework_markdown
+    from cfeval.sample.generate import generate
+
+    fw = parse_framework(_full_with_at_least(12), "toy.yaml")
+    assert fw.node("council_activity").rule.at == 12
+    # its own whole-file check, located in the file
+    with pytest.raises(FrameworkError) as err:
+        parse_framework(_full_with_at_least(60), "toy.yaml")
+    (problem,) = err.value.problems
+    assert problem.path == "dimensions.0.dimensions.0.indicators.1.rule.at"
+    assert problem.message == "60 is above the field's maximum"
+    assert problem.line == 68
+    # described in the reference
+    assert "At least 12: full marks." in framework_markdown(fw, "en")
+    # synthesized: the values it draws are the two sides of the threshold
+    survey, audit = generate(fw, seed=3, broken=False)
+    assert set(audit["council_meetings"]) == {11.0, 12.0}
+    # scored by the engine, through the registry
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    audit.to_csv(tmp_path / "audit.csv", index=False)
+    result = cfeval.score(fw, survey=tmp_path / "survey.csv", audit=tmp_path / "audit.csv")
+    scores = result.scores[result.scores["node_id"] == "council_activity"]
+    got = dict(
+        zip(scores["community_id"] + "/" + scores["wave"].astype(str), scores["score"], strict=True)
+    )
+    expected = {
+        f"{row.community_id}/{row.wave}": 100.0 if row.council_meetings >= 12 else 0.0
+        for row in audit.itertuples()
+    }
+    assert got == expected
+
+
+def test_a_registered_rule_type_is_gone_after_unregistering(tmp_path):
+    from cfeval.errors import FrameworkError
+    from cfeval.framework.loader import parse_framework
+    from cfeval.framework.rules import RULE_TYPES, register, unregister
+
+    register(_at_least_entry())
+    try:
+        with pytest.raises(ValueError, match="already registered"):
+            register(_at_least_entry())
+    finally:
+        unregister("at_least")
+    assert "at_least" not in RULE_TYPES
+    with pytest.raises(FrameworkError, match="unknown rule type 'at_least'"):
+        parse_framework(_full_with_at_least(12), "toy.yaml")
+    with pytest.raises(ValueError, match="built in"):
+        unregister("bands")

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from cfeval.framework.checks import cross_check
 from cfeval.framework.loader import load_framework, shipped_frameworks
-from cfeval.framework.model import FIELD_RULES, SURVEY_RULES, Framework, cross_check
+from cfeval.framework.model import Framework
+from cfeval.framework.rules import RULE_TYPES
 
 SIZES = {
     "chengdu-community": (25, 40),
@@ -144,7 +146,7 @@ def test_chengdu_has_the_six_areas_as_first_level_dimensions():
 def test_chengdu_uses_every_rule_type():
     fw = load_framework("chengdu-community")
     used = {i.rule.type for i in fw.indicators()} | {b.rule.type for b in fw.bonus}
-    assert used == SURVEY_RULES | set(FIELD_RULES)
+    assert used == set(RULE_TYPES)
 
 
 def test_chengdu_observation_group_follows_observe_propose_act():

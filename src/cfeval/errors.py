@@ -19,6 +19,15 @@ class CfevalError(Exception):
 
     exit_code = 2
 
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang``: translated when it was raised with an
+        :class:`~cfeval.i18n.Msg`, else as it is (``str(err)`` is always English)."""
+        from cfeval.i18n import Msg
+
+        if len(self.args) == 1 and isinstance(self.args[0], Msg):
+            return self.args[0].text(lang)
+        return str(self)
+
 
 class UsageError(CfevalError):
     """The command or call was used wrongly (unknown framework id, missing file, bad flag)."""
@@ -47,10 +56,19 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str | None = None) -> str:
+        """``file:line:col  dotted.path  message`` with the message in ``lang``.
+
+        ``message`` is English; when it is an :class:`~cfeval.i18n.Msg` it is put into
+        ``lang``'s words here, at display time.
+        """
         where = self.file
         if self.line is not None:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}  {self.path or '<root>'}  {self.message}"
+        text = self.message.text(lang) if hasattr(self.message, "text") else self.message
+        return f"{where}  {self.path or '<root>'}  {text}"
 
 
 class FrameworkError(CfevalError):
@@ -61,6 +79,17 @@ class FrameworkError(CfevalError):
     def __init__(self, problems: list[Problem], source: str = "<framework>"):
         self.problems = sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.path))
         self.source = source
-        count = len(self.problems)
-        head = f"{source}: framework refused, {count} problem{'s' if count != 1 else ''}:"
-        super().__init__("\n".join([head, *("  " + str(p) for p in self.problems)]))
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str | None = None) -> str:
+        """The refusal and every problem, one per line, in ``lang``'s words."""
+        from cfeval.i18n import words
+
+        w = words(lang)
+        head = w.n(
+            "{source}: framework refused, {n} problem:",
+            "{source}: framework refused, {n} problems:",
+            len(self.problems),
+            source=self.source,
+        )
+        return "\n".join([head, *("  " + p.text(lang) for p in self.problems)])

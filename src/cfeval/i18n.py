@@ -30,7 +30,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["LANGS", "N_", "Words", "catalogue_files", "compile_catalogues", "resolve_lang", "words"]
+__all__ = [
+    "LANGS",
+    "Msg",
+    "N_",
+    "Words",
+    "catalogue_files",
+    "compile_catalogues",
+    "resolve_lang",
+    "words",
+]
 
 LANGS = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -136,6 +145,41 @@ class Words:
         from babel.dates import format_date
 
         return format_date(day, format="long", locale=self.locale)
+
+
+class Msg(str):
+    """A sentence to put into words later: an English message id and its fields.
+
+    It *is* the English text (a ``str``), so code and tests that compare messages keep
+    working; :meth:`text` says it in another language when it is shown. Fields may be
+    ``Msg`` themselves (a word inside a sentence) and are translated with it.
+
+    >>> m = Msg("{level} interval", level="90%")
+    >>> m, m.text("zh")
+    ('90% interval', '90% 置信区间')
+    """
+
+    msgid: str
+    fields: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **fields: Any) -> Msg:
+        self = super().__new__(cls, msgid.format(**fields) if fields else msgid)
+        self.msgid = msgid
+        self.fields = fields
+        return self
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (None: the environment's language)."""
+        w = words(lang)
+        fields = {k: v.text(lang) if isinstance(v, Msg) else v for k, v in self.fields.items()}
+        return w(self.msgid, **fields)
+
+    def __reduce__(self):
+        return (_msg, (self.msgid, self.fields))
+
+
+def _msg(msgid: str, fields: dict[str, Any]) -> Msg:
+    return Msg(msgid, **fields)
 
 
 @functools.cache

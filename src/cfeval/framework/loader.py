@@ -26,7 +26,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from cfeval.errors import FrameworkError, Problem, UsageError
-from cfeval.framework.model import Framework, Loc, Rule, cross_check
+from cfeval.framework.base import Loc
+from cfeval.framework.checks import cross_check
+from cfeval.framework.model import Framework
+from cfeval.framework.rules import rule_union
 
 __all__ = [
     "load_framework",
@@ -473,7 +476,9 @@ def _explain(e: dict, located: _Located) -> tuple[Loc, str]:
     if kind == "missing":
         return loc, f"missing required key `{name}`"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = [typing.get_args(m.model_fields["type"].annotation)[0] for m in _members(Rule)]
+        tags = [
+            typing.get_args(m.model_fields["type"].annotation)[0] for m in _members(rule_union())
+        ]
         choices = ", ".join(tags)
         if kind == "union_tag_not_found":
             return loc, f"a rule needs `type`: one of {choices}"

@@ -247,33 +247,18 @@ class _Doc:
         return f"{v:g}{sep}{unit}"
 
     def rule_words(self, rule: Rule, field: str | None) -> str:
-        ui = self.ui
+        """The rule in words (its rule type's description in the main language)."""
+        from cfeval.framework.rules import DescribeContext, rule_type
+        from cfeval.i18n import words
 
-        def pct(a: float) -> str:
-            return f"{a * 100:g}%"
-
-        if rule.type == "yes_no":
-            return ui["yes_no"]
-        if rule.type == "levels":
-            spec = self.fw.fields.get(field) if field else None
-            names = {c.value: self.t(c.label) for c in (spec.categories or [])} if spec else {}
-            pairs = ui["sep"].join(f"{names.get(k, k)} → {pct(a)}" for k, a in rule.levels.items())
-            return ui["levels"].format(pairs=pairs)
-        if rule.type == "bands":
-            pairs = ui["sep"].join(
-                f"{self.value(field, b.min)} → {pct(b.attainment)}" for b in rule.bands
-            )
-            return ui["bands"].format(pairs=pairs)
-        if rule.type == "goalposts":
-            key = "goalposts_down" if rule.direction == "lower_is_better" else "goalposts_up"
-            return ui[key].format(
-                low=self.value(field, rule.low), high=self.value(field, rule.high)
-            )
-        if rule.type == "target":
-            return ui["target"].format(target=self.value(field, rule.target))
-        if rule.type == "share_favourable":
-            return ui["share_favourable"].format(cut=rule.cut)
-        return ui["scale_mean"]
+        spec = self.fw.fields.get(field) if field else None
+        names = {c.value: self.t(c.label) for c in (spec.categories or [])} if spec else {}
+        ctx = DescribeContext(
+            w=words(self.lang if self.lang in ("zh", "en") else "en"),
+            value=lambda v: self.value(field, v),
+            category=lambda k: names.get(k, k),
+        )
+        return rule_type(rule.type).describe(rule, ctx)
 
     # -- sections -------------------------------------------------------------------
 

@@ -231,6 +231,7 @@ def _survey(fw, comms, att, rng) -> pd.DataFrame:
     col = {it.id: j for j, it in enumerate(items)}
     item_offset = rng.normal(0, 0.05, len(items))
     asked = {g: questionnaire(fw, g) for g in fw.respondents}
+    position_of = _answer_positions(fw, comms, att)
     blocks = []
     for c in comms:
         for w in c.waves:
@@ -246,10 +247,12 @@ def _survey(fw, comms, att, rng) -> pd.DataFrame:
                 skip_p = np.where(rng.random(n) < _BREAKOFF_P, _BREAKOFF_SKIP_P, _SKIP_P)
                 values = np.full((n, len(items)), np.nan)
                 for ind, it in pairs:
+                    # The mean answer position that gives the indicator's attainment.
+                    position = position_of[(c.id, w, ind.id)]
                     scale = fw.scales[it.scale]
                     steps = np.array(sorted(scale.values), dtype=float)
                     k = len(steps) - 1
-                    a = att[(c.id, w, ind.id)] + _GROUP_OFFSET.get(g, 0.0) + item_offset[col[it.id]]
+                    a = position + _GROUP_OFFSET.get(g, 0.0) + item_offset[col[it.id]]
                     latent = (a + person + rng.normal(0, _ITEM_SD, n)) * k
                     idx = np.clip(np.rint(latent), 0, k).astype(int)
                     if it.reverse:
@@ -280,6 +283,22 @@ def _survey(fw, comms, att, rng) -> pd.DataFrame:
     for it in items:
         survey[it.id] = survey[it.id].round().astype("Int64")
     return survey
+
+
+def _answer_positions(fw, comms, att) -> dict[tuple[str, int, str], float]:
+    """Per (community, wave, survey indicator): the mean answer position (0..1) that its
+    rule turns into about the drawn attainment (the rule type's ``synthesize``)."""
+    from cfeval.framework.rules import rule_type
+
+    out = {}
+    for ind in fw.indicators():
+        if ind.source != "survey":
+            continue
+        synthesize = rule_type(ind.rule.type).synthesize
+        for c in comms:
+            for w in c.waves:
+                out[(c.id, w, ind.id)] = synthesize(ind.rule, att[(c.id, w, ind.id)])
+    return out
 
 
 def items_for(indicator, group: str) -> list:
@@ -347,12 +366,11 @@ def _audit(fw, comms, att, rng) -> pd.DataFrame:
                 a = att[(c.id, w, unit)]
                 if key in veto_fields:
                     row[key] = int(not veto_fields[key])
-                elif spec.type == "boolean":
-                    row[key] = int(u[j] < a)
-                elif spec.type == "category":
-                    row[key] = _category(spec, rule, a + noise[j])
                 else:
-                    row[key] = _number(spec, rule, a + noise[j], u[j])
+                    # Booleans are drawn straight from the attainment; values read on a
+                    # scale get a little measurement noise.
+                    a_seen = a if spec.type == "boolean" else a + noise[j]
+                    row[key] = _field_value(spec, rule, a_seen, u[j])
             rows.append(row)
     audit = pd.DataFrame(rows)
     for key, spec in fw.fields.items():
@@ -364,39 +382,25 @@ def _audit(fw, comms, att, rng) -> pd.DataFrame:
     return audit
 
 
-def _category(spec, rule, a: float) -> str:
-    values = [cat.value for cat in spec.categories]
-    if rule is not None and rule.type == "levels":
-        # the category whose attainment is nearest; first declared wins a tie
-        return min(values, key=lambda v: abs(rule.levels[v] - a))
-    return values[int(round(min(max(a, 0.0), 1.0) * (len(values) - 1)))]
-
-
-def _number(spec, rule, a: float, u: float) -> float:
+def _field_value(spec, rule, a: float, u: float) -> Any:
+    """The audit value that gives about attainment ``a``: the rule's own inverse
+    (:attr:`RuleType.synthesize <cfeval.framework.rules.RuleType>`), or, for a field no
+    rule reads, a value placed by ``a`` along the field's values or range."""
     import math
 
+    from cfeval.framework.rules import rule_type
+
+    value = rule_type(rule.type).synthesize(rule, spec, a, u) if rule is not None else None
+    if spec.type == "boolean":
+        return int(u < a) if value is None else value
+    if spec.type == "category":
+        if value is not None:
+            return value
+        values = [cat.value for cat in spec.categories]
+        return values[int(round(min(max(a, 0.0), 1.0) * (len(values) - 1)))]
     lo = spec.min if spec.min is not None else 0.0
     hi = spec.max if spec.max is not None else None
-    kind = rule.type if rule is not None else None
-    if kind == "target":
-        v = max(a, 0.0) * rule.target
-    elif kind == "goalposts":
-        span = rule.high - rule.low
-        v = rule.low + a * span if rule.direction == "higher_is_better" else rule.high - a * span
-    elif kind == "bands":
-        j = min(range(len(rule.bands)), key=lambda i: abs(rule.bands[i].attainment - a))
-        start = rule.bands[j].min
-        if j + 1 < len(rule.bands):
-            stop = rule.bands[j + 1].min
-        else:
-            stop = (
-                min(hi, start + max(abs(start), 1.0) * 0.5)
-                if hi is not None
-                else start + max(abs(start), 1.0) * 0.5
-            )
-        v = start + u * (stop - start)
-    else:
-        v = lo + a * ((hi if hi is not None else lo + 100.0) - lo)
+    v = lo + a * ((hi if hi is not None else lo + 100.0) - lo) if value is None else value
     v = max(v, lo)
     if hi is not None:
         v = min(v, hi)
