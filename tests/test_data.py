@@ -122,7 +122,7 @@ def test_kobo_semicolon_export_by_label(full_framework):
     survey, report = read_survey(full_framework, DATA / "kobo.csv")
     assert report.flatten() == [
         [None, None, "encoding"],
-        [None, "start, _id, _uuid", "unknown-column"],
+        [None, "start, _id, _uuid", "platform-column"],
         [3, "I have helped decide things here", "not-a-number"],
     ]
     assert report.issues[2].value == "Maybe"
@@ -135,15 +135,22 @@ def test_kobo_semicolon_export_by_label(full_framework):
 def test_wenjuanxing_by_text_export(full_framework):
     survey, report = read_survey(full_framework, DATA / "wjx.csv")
     assert problems(report) == [[4, "3、大人会听我的想法", "not-a-number"]]
-    assert [i.column for i in report.issues if i.code == "unknown-column"] == ["提交答卷时间"]
-    got = survey[["respondent_id", *ITEMS]].to_numpy(dtype=object).tolist()
+    # The platform's columns are set aside; its running number 序号 is not a respondent id
+    # (it restarts in every export, so two files would share ids).
+    assert [i.column for i in report.issues if i.code == "platform-column"] == [
+        "序号, 提交答卷时间"
+    ]
+    assert survey["respondent_id"].isna().all()
+    got = survey[ITEMS].to_numpy(dtype=object).tolist()
     nan = float("nan")
     expected = [
-        ["1", 4.0, 1.0, nan, 5.0, nan],  # (跳过) and 不知道 (missing code) are blank
-        ["2", 5.0, 2.0, 3.0, nan, 4.0],  # （空） full-width is blank too
-        ["3", nan, 3.0, 3.0, 4.0, 4.0],
+        [4.0, 1.0, nan, 5.0, nan],  # (跳过) and 不知道 (missing code) are blank
+        [5.0, 2.0, 3.0, nan, 4.0],  # （空） full-width is blank too
+        [nan, 3.0, 3.0, 4.0, 4.0],
     ]
     assert str(got) == str(expected)
+    blanks = [(i.column, i.severity) for i in report.issues if i.code == "platform-blank"]
+    assert blanks == [("5:我参加过社区的决定", "info"), ("6、我在社区里感到安全", "info")]
     assert survey["respondent"].unique().tolist() == ["child"]
 
 

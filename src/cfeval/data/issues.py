@@ -41,6 +41,11 @@ SEVERITY: dict[str, str] = {
     "duplicate-community": "error",
     "not-a-boolean": "error",
     "unknown-category": "error",
+    "header-suggestion": "warning",
+    "platform-column": "info",
+    "platform-blank": "info",
+    "community-by-name": "info",
+    "ambiguous-community": "error",
 }
 
 

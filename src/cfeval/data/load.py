@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING
 
 from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue
 from cfeval.data.mapping import load_mapping
+from cfeval.data.names import CommunityNames, resolve_by_name, unknown_hint
 from cfeval.data.readers import Table
 from cfeval.data.validate import Part, audit_part, open_table, survey_part
+from cfeval.errors import UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,6 +46,7 @@ __all__ = [
     "read_audit",
     "load_data",
     "check",
+    "pair_mappings",
 ]
 
 SURVEY_TEXT = ("community_id", "wave", "respondent", "respondent_id", "city", "district", "gender")
@@ -95,20 +98,22 @@ def _concat(parts: list[Part]):
     return frame, (files, rows, {p.table.label: p.headers for p in parts})
 
 
-def _survey_frame(framework, parts, report, known: set[str] | None):
+def _survey_frame(framework, parts, report, known: set[str] | None, names=None):
     import numpy as np
 
     frame, (files, rows, headers) = _concat(parts)
     drop = np.zeros(len(frame), bool)
     if known is not None:
-        unknown = ~frame["community_id"].isin(known).to_numpy()
+        if names is not None:  # communities written by name (cfeval.data.names)
+            drop |= resolve_by_name(frame, (files, rows, headers), known, names, report)
+        unknown = ~frame["community_id"].isin(known).to_numpy() & ~drop
         for i in np.flatnonzero(unknown):
             cid = frame["community_id"].iloc[i]
             report.add(
                 files[i], int(rows[i]), headers[files[i]].get("community_id"), cid,
                 "unknown-community",
                 f"community {cid!r} is not in the audit file; the row was excluded (check the "
-                "id's spelling or add the community to the audit)",
+                "id's spelling or add the community to the audit)" + unknown_hint(names, cid),
             )  # fmt: skip
         report.exclude("unknown-community", unknown.sum())
         drop |= unknown
@@ -272,10 +277,10 @@ def _label(source, kind: str, i: int) -> str:
     return f"<{kind} frame {i + 1}>" if isinstance(source, pd.DataFrame) else str(source)
 
 
-def _parts(framework, sources, kind, mapping, sheet, report) -> tuple[list[Part], list[Table]]:
+def _parts(framework, sources, kind, mappings, sheet, report) -> tuple[list[Part], list[Table]]:
     build = survey_part if kind == "survey" else audit_part
     parts, tables = [], []
-    for i, source in enumerate(sources):
+    for i, (source, mapping) in enumerate(zip(sources, mappings, strict=True)):
         sub = DataReport()
         table, usable = open_table(
             framework, source, kind, _label(source, kind, i), sheet, mapping, sub
@@ -287,6 +292,31 @@ def _parts(framework, sources, kind, mapping, sheet, report) -> tuple[list[Part]
             table.close()
         report.extend(sub)
     return parts, tables
+
+
+def pair_mappings(mapping, n_surveys: int) -> tuple[list, object]:
+    """``(one mapping per survey file, the audit's mapping)`` from the ``mapping`` argument.
+
+    The one rule: a single mapping (path, dict or :class:`Mapping`, or a list of one) serves
+    every file; a list of as many mappings as survey files pairs them in order, the first
+    with the first (the audit file is then read without a mapping, its headers being the
+    framework's own). Any other number is refused, never half-applied: a repeated
+    ``--mapping`` that cannot be paired must not silently override another.
+    """
+    if mapping is None or not isinstance(mapping, list | tuple):
+        one = load_mapping(mapping)
+        return [one] * n_surveys, one
+    if len(mapping) == 1:
+        one = load_mapping(mapping[0])
+        return [one] * n_surveys, one
+    if len(mapping) == 0:
+        return [None] * n_surveys, None
+    if len(mapping) != n_surveys:
+        raise UsageError(
+            f"{len(mapping)} mapping files for {n_surveys} survey file(s): give one mapping "
+            "for every file, or one per survey file in the same order as the survey files"
+        )
+    return [load_mapping(m) for m in mapping], None
 
 
 def _file_info(kind: str, table: Table, kept: Counter) -> FileInfo:
@@ -302,6 +332,8 @@ def load_data(
     """Read survey file(s) and an audit file, check them against each other, report all.
 
     ``survey`` is a path, a DataFrame or a list of them; ``audit`` is one path or frame.
+    ``mapping`` is one mapping for every file, or a list with one per survey file in the
+    same order (see :func:`pair_mappings`).
     Survey rows of a community missing from the audit are excluded (``unknown-community``);
     an audit without a wave column applies to every wave of the survey.
 
@@ -309,19 +341,23 @@ def load_data(
     >>> ds.survey.groupby("community_id").size()  # doctest: +SKIP
     """
     framework = _as_framework(framework)
-    mapping = load_mapping(mapping)
+    surveys, audits = _sources(survey), _sources(audit)
+    s_maps, a_map = pair_mappings(mapping, len(surveys))
     report = DataReport()
-    s_parts, s_tables = _parts(framework, _sources(survey), "survey", mapping, sheet, report)
-    a_parts, a_tables = _parts(framework, _sources(audit), "audit", mapping, sheet, report)
-    known = None
+    s_parts, s_tables = _parts(framework, surveys, "survey", s_maps, sheet, report)
+    a_parts, a_tables = _parts(framework, audits, "audit", [a_map] * len(audits), sheet, report)
+    known = names = None
     if a_parts:
         # Known communities come from the audit as deduplicated; its issues are reported
         # once, below, when the final audit frame is built.
         first, _ = _audit_frame(framework, a_parts, DataReport())
         if len(first):
             known = set(first["community_id"])
+            names = CommunityNames.from_pairs(
+                zip(first["community_id"], first["name"], strict=True)
+            )
     survey_df, s_kept = (
-        _survey_frame(framework, s_parts, report, known)
+        _survey_frame(framework, s_parts, report, known, names)
         if s_parts
         else (_empty_survey(framework), Counter())
     )

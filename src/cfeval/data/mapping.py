@@ -12,6 +12,11 @@ A small YAML mapping file covers what the framework's labels cannot::
     values: {"很同意": 5}
     respondent: child          # the whole file is one group and has no respondent column
     community_id: "XH-01"      # likewise for the community
+    platform: wjx              # where the file comes from, when its system columns are gone
+    communities: {"桂花巷": CD-JJ-001}   # community names (or old ids) as written → audit ids
+
+How headers are matched is in :mod:`cfeval.data.headers`; what platforms add to an export
+(system columns, "skipped" codes) in :mod:`cfeval.data.platforms`.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cfeval.data.platforms import BLANK_TEXTS, PLATFORMS
 from cfeval.errors import UsageError
 from cfeval.framework.model import Framework
 
@@ -59,15 +65,25 @@ _WS = re.compile(r"\s+")
 _RE2_WS = r"[\s\x0b\x1c-\x1f\x85\p{Z}]+"
 # After NFKC the full-width 、．：forms of 问卷星 become 、 . : (、 has no half-width form).
 _ENUM = re.compile(r"^\s*\d+\s*[、.:]\s*")
-# Separators between a matrix question / Kobo group and the row's own text.
-_SUFFIX_SEPARATORS = ("—", "--", "/", ":", "-")
 
-#: Cells 问卷星 writes for questions a respondent skipped or left empty; they mean blank.
-SKIP_MARKERS = frozenset({"(跳过)", "(空)", "跳过", "(skipped)", "(empty)"})
+#: Cells platforms write for questions a respondent skipped or left empty; they mean blank
+#: (the table of them is :data:`cfeval.data.platforms.BLANK_CODES`).
+SKIP_MARKERS = BLANK_TEXTS
 
 #: Standard survey columns and the headers (after :func:`norm_header`) that mean them.
+_COMMUNITY = ("community_id", "community", "社区编号", "社区", "社区id", "社区代码")
 SURVEY_STANDARD: dict[str, tuple[str, ...]] = {
-    "community_id": ("community_id", "community", "社区编号", "社区", "社区id", "社区代码"),
+    # A survey may name the community (cfeval.data.names matches names to the audit's).
+    "community_id": (
+        *_COMMUNITY,
+        "社区名称",
+        "所在社区",
+        "您所在的社区",
+        "你所在的社区",
+        "您居住的社区",
+        "你住在哪个社区",
+        "您住在哪个社区",
+    ),  # fmt: skip
     "wave": ("wave", "轮次", "批次"),
     "respondent": (
         "respondent",
@@ -80,7 +96,8 @@ SURVEY_STANDARD: dict[str, tuple[str, ...]] = {
         "你的身份",
     ),
     "weight": ("weight", "权重"),
-    "respondent_id": ("respondent_id", "id", "编号", "问卷编号", "序号"),
+    # Never a platform's running number (问卷星 序号, Kobo _index): it restarts in every file.
+    "respondent_id": ("respondent_id", "id", "编号", "问卷编号"),
     "city": ("city", "城市"),
     "district": ("district", "区县", "区"),
     "age": ("age", "年龄"),
@@ -89,7 +106,7 @@ SURVEY_STANDARD: dict[str, tuple[str, ...]] = {
 
 #: Standard audit columns and their headers.
 AUDIT_STANDARD: dict[str, tuple[str, ...]] = {
-    "community_id": SURVEY_STANDARD["community_id"],
+    "community_id": _COMMUNITY,
     "wave": SURVEY_STANDARD["wave"],
     "name": ("name", "community_name", "社区名称", "名称"),
     "city": SURVEY_STANDARD["city"],
@@ -132,6 +149,8 @@ class Mapping(BaseModel):
     respondent: str | None = None
     community_id: str | None = None
     wave: str | None = None
+    platform: str | None = None
+    communities: dict[str, str] = {}
 
 
 def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:
@@ -158,100 +177,43 @@ def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:
         raise UsageError(f"{where}: a mapping file holds `columns:`, `values:`, `respondent:` …")
     # YAML turns unquoted keys like 1 or yes into numbers/booleans; headers are text.
     source = dict(source)
-    for key in ("columns", "values"):
+    for key in ("columns", "values", "communities"):
         if isinstance(source.get(key), dict):
             source[key] = {str(k): v for k, v in source[key].items()}
-    for key in ("respondent", "community_id", "wave"):
+    for key in ("respondent", "community_id", "wave", "platform"):
         if source.get(key) is not None and not isinstance(source[key], str):
             source[key] = str(source[key])
+    if isinstance(source.get("communities"), dict):
+        source["communities"] = {k: str(v) for k, v in source["communities"].items()}
     try:
-        return Mapping.model_validate(source)
+        mapping = Mapping.model_validate(source)
     except ValidationError as exc:
         lines = [f"  {'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()]
         raise UsageError("\n".join([f"{where}: mapping file refused:", *lines])) from None
-
-
-def _targets(framework: Framework, kind: str) -> tuple[dict[str, str], set[str]]:
-    """Normalised header text → target name, and the set of valid target names."""
-    standard = SURVEY_STANDARD if kind == "survey" else AUDIT_STANDARD
-    by_text: dict[str, str] = {}
-    names: set[str] = set(standard)
-
-    def add(text: str, target: str) -> None:
-        by_text.setdefault(norm_header(text), target)
-
-    # Ids first so an id always wins over a label that happens to read the same.
-    if kind == "survey":
-        items = framework.items()
-        for it in items:
-            add(it.id, it.id)
-            names.add(it.id)
-    else:
-        for key in framework.fields:
-            add(key, key)
-            names.add(key)
-    for target, aliases in standard.items():
-        for alias in aliases:
-            add(alias, target)
-    if kind == "survey":
-        for it in items:
-            for text in it.text.values():
-                add(text, it.id)
-    else:
-        for key, spec in framework.fields.items():
-            for text in spec.label.values():
-                add(text, key)
-    return by_text, names
-
-
-def _match(header: str, by_text: dict[str, str]) -> str | None:
-    key = norm_header(header)
-    if key in by_text:
-        return by_text[key]
-    # Matrix questions ("6、以下说法—我在社区里感到安全") and Kobo groups ("grp/q"): the
-    # row's own text is after the last separator.
-    for sep in _SUFFIX_SEPARATORS:
-        if sep in key:
-            tail = norm_header(key.rsplit(sep, 1)[1])
-            if tail in by_text:
-                return by_text[tail]
-    return None
+    if mapping.platform is not None and mapping.platform not in PLATFORMS:
+        raise UsageError(
+            f"{where}: mapping file refused:\n  platform: {mapping.platform!r} is not one of "
+            f"{', '.join(PLATFORMS)}"
+        )
+    return mapping
 
 
 def resolve_columns(
-    framework: Framework, headers: Iterable[str], kind: str, mapping: Mapping | None
+    framework: Framework,
+    headers: Iterable[str],
+    kind: str,
+    mapping: Mapping | None,
+    platform: str | None = None,
 ) -> tuple[dict[str, str], list[str], list[tuple[str, str]]]:
-    """Which header holds which target.
+    """Which header holds which target (see :func:`cfeval.data.headers.match_headers`).
 
-    Returns ``(target → header, unknown headers, duplicates)``; ``duplicates`` lists
+    Returns ``(target → header, unplaced headers, duplicates)``; ``duplicates`` lists
     ``(header, target)`` for a second header that means a target already taken (the first
-    one wins, the file's order decides).
+    one wins, the file's order decides). Platform system columns count as unplaced.
     """
-    by_text, names = _targets(framework, kind)
-    explicit: dict[str, str] = {}
-    if mapping is not None:
-        for text, target in mapping.columns.items():
-            if target not in names:
-                raise UsageError(
-                    f"mapping file: column {text!r} maps to {target!r}, which is neither an "
-                    f"{'item id' if kind == 'survey' else 'audit field'} of "
-                    f"{framework.id!r} nor a standard column ({', '.join(sorted(names))})"
-                )
-            explicit[norm_header(text)] = target
-    found: dict[str, str] = {}
-    unknown: list[str] = []
-    duplicates: list[tuple[str, str]] = []
-    for header in headers:
-        target = explicit.get(norm_header(header))
-        if target is None:
-            target = _match(header, by_text)
-        if target is None:
-            unknown.append(header)
-        elif target in found:
-            duplicates.append((header, target))
-        else:
-            found[target] = header
-    return found, unknown, duplicates
+    from cfeval.data.headers import match_headers, split_matches
+
+    return split_matches(match_headers(framework, headers, kind, mapping, platform))
 
 
 def scale_lookup(framework: Framework, scale: str, mapping: Mapping | None) -> dict[str, float]:

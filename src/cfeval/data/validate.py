@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cfeval.data.headers import match_headers, report_matches, split_matches
 from cfeval.data.issues import show
 from cfeval.data.mapping import (
     BOOLEAN_WORDS,
@@ -27,6 +28,8 @@ from cfeval.data.mapping import (
     scale_lookup,
     text_values,
 )
+from cfeval.data.names import apply_community_map
+from cfeval.data.platforms import blank_platform_codes, detect_platform, report_platform_blanks
 from cfeval.data.readers import Table, peek_headers, read_table
 from cfeval.errors import UsageError
 
@@ -103,8 +106,11 @@ def open_table(framework, source, kind, label, sheet, mapping, report) -> tuple[
     return table, True
 
 
-def _resolve(framework, table: Table, kind: str, mapping, report) -> dict[str, int]:
-    found, unknown, dups = resolve_columns(framework, table.headers, kind, mapping)
+def _resolve(framework, table: Table, kind: str, mapping, report, platform=None) -> dict[str, int]:
+    matches = match_headers(framework, table.headers, kind, mapping, platform)
+    report_matches(report, table.label, matches)
+    found, _, dups = split_matches(matches)
+    unknown = [m.header for m in matches if m.how == "unknown" and not m.candidates]
     if unknown:
         report.add(
             table.label,
@@ -187,7 +193,7 @@ def _community(report, table, cols, mapping, rows, excluded):
     if "community_id" not in cols:
         _exclude_missing_column(report, table, "community_id", n, excluded)
         return np.full(n, None, dtype=object)
-    return _required_ids(
+    ids = _required_ids(
         report,
         table,
         cols,
@@ -197,6 +203,7 @@ def _community(report, table, cols, mapping, rows, excluded):
         "missing-community-id",
         "no community id; fill it in or the row cannot be used",
     )
+    return apply_community_map(ids, mapping)
 
 
 def _wave(report, table, cols, mapping, rows, excluded):
@@ -225,7 +232,8 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
     import numpy as np
     import pandas as pd
 
-    cols = _resolve(framework, table, "survey", mapping, report)
+    platform = (mapping.platform if mapping is not None else None) or detect_platform(table.headers)
+    cols = _resolve(framework, table, "survey", mapping, report, platform)
     n = len(table.frame)
     rows = table.first_row + table.frame.index.to_numpy()
     excluded = np.zeros(n, bool)
@@ -341,13 +349,13 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
         if it.id not in cols:
             block[:, j] = np.nan
             continue
-        values = _item_values(framework, it, table, cols[it.id], rows, mapping, report)
+        values = _item_values(framework, it, table, cols[it.id], rows, mapping, report, platform)
         table.release(cols[it.id])
         block[:, j] = values if keep is None else values[keep]
     return Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols), block)
 
 
-def _item_values(framework, item, table, pos, rows, mapping, report):
+def _item_values(framework, item, table, pos, rows, mapping, report, platform=None):
     import numpy as np
 
     scale = framework.scales[item.scale]
@@ -355,6 +363,9 @@ def _item_values(framework, item, table, pos, rows, mapping, report):
     header = table.headers[pos]
     flag = _flagger(report, table, rows, header, col)
     values, notnum = numbers(col, scale_lookup(framework, item.scale, mapping))
+    values, blanked = blank_platform_codes(col, values, scale, platform)
+    if blanked:
+        report_platform_blanks(report, table.label, header, blanked, platform)
     valid = np.isin(values, scale.values)
     blank = np.isnan(values) | np.isin(values, scale.missing_codes)
     bad = ~valid & ~blank
