@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cfeval.framework.checks import cross_check
+from cfeval.framework.consistency import cross_check
 from cfeval.framework.model import AuditField, Dimension, Framework, Indicator, Scale
 
 

@@ -688,7 +688,7 @@ def test_schema_rejects_structural_mistakes(validator, stem):
 
 @pytest.mark.parametrize("path", VALID + SHIPPED, ids=lambda p: p.stem)
 def test_every_location_points_at_the_line_of_its_key(path):
-    from cfeval.framework.loader import _compose
+    from cfeval.framework.yaml_text import compose as _compose
 
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -756,9 +756,28 @@ def test_any_edit_gives_a_framework_or_located_problems(edit, i, j):
 
 @pytest.mark.parametrize("path", VALID + SHIPPED, ids=lambda p: p.stem)
 def test_fast_and_pure_python_yaml_parsers_agree(path):
-    from cfeval.framework.loader import _FAST_LOADER, _compose
+    from cfeval.framework.yaml_text import FAST_LOADER as _FAST_LOADER
+    from cfeval.framework.yaml_text import compose as _compose
 
     text = path.read_text(encoding="utf-8")
     fast, pure = _compose(text, "x", _FAST_LOADER), _compose(text, "x", yaml.SafeLoader)
     assert fast.data == pure.data
     assert fast.marks == pure.marks
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_problem_is_said_in_chinese_with_its_place(path):
+    """Problems carry an English message id and are put into words when shown."""
+    from cfeval.i18n import Msg
+
+    with pytest.raises(FrameworkError) as err:
+        load_framework(path)
+    zh = err.value.text("zh").splitlines()
+    assert "框架未通过检查" in zh[0]
+    for problem, line in zip(err.value.problems, zh[1:], strict=True):
+        assert isinstance(problem.message, Msg), problem
+        said = problem.message.text("zh")
+        assert said != problem.message, f"no Chinese for {problem.message.msgid!r}"
+        # the place stays as it is: file:line:col and the dotted path
+        assert line.strip() == str(problem).replace(problem.message, said).strip()
+    assert err.value.text("en") == str(err.value)

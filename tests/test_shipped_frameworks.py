@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from cfeval.framework.checks import cross_check
+from cfeval.framework.consistency import cross_check
 from cfeval.framework.loader import load_framework, shipped_frameworks
 from cfeval.framework.model import Framework
 from cfeval.framework.rules import RULE_TYPES

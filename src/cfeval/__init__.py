@@ -25,7 +25,7 @@ _API = {
     "check_framework": "cfeval.framework.check",
     "framework_summary": "cfeval.framework.check",
     "Framework": "cfeval.framework.model",
-    "cross_check": "cfeval.framework.checks",
+    "cross_check": "cfeval.framework.consistency",
     "CfevalError": "cfeval.errors",
     "FrameworkError": "cfeval.errors",
     "UsageError": "cfeval.errors",

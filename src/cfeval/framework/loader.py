@@ -1,13 +1,12 @@
-"""Framework files: YAML in, a validated :class:`~cfeval.framework.Framework` out.
+"""Framework files: YAML in, a validated :class:`~cfeval.framework.model.Framework` out.
 
 A broken framework is refused as a whole, with every problem listed as
-``file.yaml:LINE:COL  dotted.path  message``. To know the line of each problem the YAML
-is composed into nodes (``yaml.SafeLoader``, never the unsafe loaders) and turned into
-plain Python values by hand, keeping a map from location tuples such as
-``("dimensions", 0, "indicators", 2, "points")`` to the node's position. Pydantic's
-errors and :func:`~cfeval.framework.cross_check`'s problems are then located through
-that map, walking up to the nearest node that exists (a missing key points at the
-mapping that lacks it).
+``file.yaml:LINE:COL  dotted.path  message``. The YAML is read into plain values with
+the position of every location (:mod:`cfeval.framework.yaml_text`); pydantic's errors
+(put into words by :mod:`cfeval.framework.messages`) and
+:func:`~cfeval.framework.consistency.cross_check`'s problems are then located through that
+map, walking up to the nearest node that exists (a missing key points at the mapping
+that lacks it). Messages are :class:`~cfeval.i18n.Msg`: English, translated when shown.
 """
 
 from __future__ import annotations
@@ -15,21 +14,19 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
-import re
-import types
-import typing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from cfeval.errors import FrameworkError, Problem, UsageError
 from cfeval.framework.base import Loc
-from cfeval.framework.checks import cross_check
+from cfeval.framework.consistency import cross_check
+from cfeval.framework.messages import child, explain, strip_tags
 from cfeval.framework.model import Framework
-from cfeval.framework.rules import rule_union
+from cfeval.framework.yaml_text import Located, compose, single_problem
+from cfeval.i18n import Msg
 
 __all__ = [
     "load_framework",
@@ -39,15 +36,6 @@ __all__ = [
     "framework_schema",
     "framework_sha256",
 ]
-
-#: Fields holding a pydantic discriminated union; pydantic puts the chosen tag into the
-#: error location (``rule.bands.bands.0.min``), which is not a key in the file.
-_TAGGED_FIELDS = frozenset({"rule"})
-
-#: Keys whose value is a Label (a text per language).
-_LABEL_KEYS = frozenset(
-    {"label", "title", "text", "description", "recommendation", "evidence", "note", "unit", "help"}
-)
 
 _SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 
@@ -87,12 +75,22 @@ def load_framework(id_or_path: str | Path) -> Framework:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise UsageError(f"cannot read framework file {str(id_or_path)!r}: {err.strerror}") from err
+        raise UsageError(
+            Msg(
+                "cannot read framework file {path}: {reason}",
+                path=repr(str(id_or_path)),
+                reason=err.strerror,
+            )
+        ) from err
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        message = f"not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8"
-        raise _single(str(id_or_path), message) from None
+        message = Msg(
+            "not UTF-8 text ({reason} at byte {start}); save the file as UTF-8",
+            reason=err.reason,
+            start=err.start,
+        )
+        raise single_problem(str(id_or_path), message) from None
     # Problems name the file as the user gave it, or the real file for a shipped id.
     source = str(id_or_path) if Path(id_or_path) == path else str(path)
     fw = _parse(text, source)
@@ -164,195 +162,37 @@ def _resolve(id_or_path: str | Path) -> Path:
     if not looks_like_path and text in shipped:
         return shipped[text]
     if path.is_dir():
-        raise UsageError(f"{text!r} is a folder; give a framework file or a shipped id")
+        raise UsageError(
+            Msg("{path} is a folder; give a framework file or a shipped id", path=repr(text))
+        )
     if looks_like_path:
-        raise UsageError(f"framework file not found: {text}")
+        raise UsageError(Msg("framework file not found: {path}", path=text))
     hint = difflib.get_close_matches(text, shipped, n=1)
-    known = ", ".join(shipped) or "none"
-    extra = f" Did you mean {hint[0]!r}?" if hint else ""
-    raise UsageError(
-        f"no framework file or shipped framework called {text!r}.{extra} Shipped: {known}"
-    )
-
-
-# --------------------------------------------------------------------------- YAML → values + marks
-
-
-@dataclass
-class _Located:
-    """Plain values of a YAML document plus where each location starts (0-based line, col)."""
-
-    data: Any
-    marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    problems: list[tuple[Loc, tuple[int, int], str]] = field(default_factory=list)
-
-
-def _single(source: str, message: str, mark: yaml.Mark | None = None) -> FrameworkError:
-    """A refusal with one problem (empty file, not a mapping, YAML syntax)."""
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-    return FrameworkError([Problem(source, line, col, "", message)], source)
-
-
-#: libyaml's parser when PyYAML was built with it (about 4x faster), else the pure one.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose(text: str, source: str, loader_class: type = _FAST_LOADER) -> _Located:
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise _single(
-                source, "the file is empty; a framework is a YAML mapping starting with `id:`"
+    known = ", ".join(shipped) or Msg("none")
+    if hint:
+        raise UsageError(
+            Msg(
+                "no framework file or shipped framework called {name}. Did you mean {close}? "
+                "Shipped: {known}",
+                name=repr(text),
+                close=repr(hint[0]),
+                known=known,
             )
-        located = _Located(None)
-        located.data = _construct(loader, node, (), located)
-    except yaml.MarkedYAMLError as err:
-        if loader_class is not yaml.SafeLoader:
-            # Explain syntax errors with the pure-Python parser, whose messages name the
-            # offending character (a tab, a quote) that the messages below rely on.
-            return _compose(text, source, yaml.SafeLoader)
-        raise FrameworkError([_syntax_problem(err, source, text)], source) from None
-    except yaml.YAMLError as err:  # errors without a position (rare: reader errors)
-        raise _single(source, f"not valid YAML: {err}") from None
-    finally:
-        loader.dispose()
-    if not isinstance(located.data, dict):
-        kinds = {str: "text", int: "number", float: "number", bool: "true/false", list: "list"}
-        kind = kinds.get(type(located.data), type(located.data).__name__)
-        message = f"a framework is a mapping of `key: value` lines, but the file holds a {kind}"
-        raise _single(source, message, node.start_mark)
-    return located
-
-
-def _mark(mark) -> tuple[int, int]:
-    return (mark.line, mark.column)
-
-
-def _construct(
-    loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, out: _Located, stack: tuple = ()
-) -> Any:
-    """Turn a node into plain values, recording marks; duplicate keys become problems."""
-    out.marks.setdefault(loc, _mark(node.start_mark))
-    if id(node) in stack:
-        raise yaml.constructor.ConstructorError(
-            None, None, "an alias refers to itself (recursive `*anchor`)", node.start_mark
         )
-    stack = (*stack, id(node))
-    # Collections are walked by hand, so their tags must be checked by hand too
-    # (`!!python/...` on a list would otherwise pass as a plain list).
-    plain = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
-    if type(node) in plain and node.tag != plain[type(node)]:
-        raise yaml.constructor.ConstructorError(
-            None,
-            None,
-            f"could not determine a constructor for the tag {node.tag!r}",
-            node.start_mark,
+    raise UsageError(
+        Msg(
+            "no framework file or shipped framework called {name}. Shipped: {known}",
+            name=repr(text),
+            known=known,
         )
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a plain word or number", key_node.start_mark
-                )
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                out.problems.append(
-                    (
-                        (*loc, key),
-                        _mark(key_node.start_mark),
-                        f"duplicate key `{key}` (also on line {first}); YAML would silently keep only the last one",
-                    )
-                )
-            else:
-                seen[key] = key_node
-        # `<<: *anchor` merges are resolved by PyYAML itself; own keys override merged ones.
-        loader.flatten_mapping(node)
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if key in result:
-                # A duplicate key replaces the earlier value: forget where that value's
-                # parts were, so later problems point into the value that is kept.
-                prefix = (*loc, key)
-                for stale in [m for m in out.marks if m[: len(prefix)] == prefix]:
-                    del out.marks[stale]
-            # A collection's own mark is the `key:` line (its value starts on the next line).
-            if not isinstance(value_node, yaml.ScalarNode):
-                out.marks[(*loc, key)] = _mark(key_node.start_mark)
-            result[key] = _construct(loader, value_node, (*loc, key), out, stack)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(loader, item, (*loc, i), out, stack) for i, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)
-
-
-def _runaway_quote(text: str, error_line: int) -> yaml.Mark | None:
-    """Start of a quoted text that ran over several lines up to the error line, if any.
-
-    An unclosed quote swallows the following lines until the next quote; the parser then
-    complains there, far from the real mistake.
-    """
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            start, end = token.start_mark, token.end_mark
-            if (
-                isinstance(token, yaml.ScalarToken)
-                and token.style in ('"', "'")
-                and start.line != end.line
-                and end.line >= error_line
-            ):
-                return start
-    except yaml.YAMLError:
-        pass
-    return None
-
-
-def _syntax_problem(err: yaml.MarkedYAMLError, source: str, text: str) -> Problem:
-    mark = err.problem_mark or err.context_mark
-    problem = (err.problem or "").strip()
-    context = (err.context or "").strip()
-    runaway = _runaway_quote(text, mark.line) if mark else None
-    if runaway is not None:
-        mark = runaway
-        message = "this quoted text runs on over the next lines: its closing quote is missing"
-    elif "'\\t'" in problem:
-        message = "a tab character; YAML indents with spaces only (replace the tab with spaces)"
-    elif "quoted scalar" in context and "end of stream" in problem:
-        mark = err.context_mark or mark
-        message = "a quote opened here is never closed; add the closing quote"
-    elif "quoted scalar" in context:
-        mark = err.context_mark or mark
-        message = f"the quoted text that starts here is broken ({problem}); check its closing quote"
-    elif "flow sequence" in context or "flow mapping" in context:
-        mark = err.context_mark or mark
-        closer = "]" if "sequence" in context else "}"
-        message = f"the bracket opened here is not closed: check for a missing `{closer}` or comma"
-    elif "mapping values are not allowed" in problem:
-        message = "a `key: value` where none is allowed; check the indentation of this line (or quote a value that contains ': ')"
-    elif "did not find expected key" in problem or "expected <block end>" in problem:
-        message = "bad indentation: this line does not line up with the keys above it"
-    elif "did not find expected '-' indicator" in problem:
-        message = "bad indentation: this list entry does not line up with the `- ` entries above it"
-    elif "found undefined tag handle" in problem or "could not determine a constructor" in problem:
-        message = "a `!tag` that plain YAML does not know; remove it"
-    else:
-        message = f"not valid YAML: {problem or context}"
-    line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-    return Problem(source, line, col, "", message)
+    )
 
 
 # --------------------------------------------------------------------------- validation
 
 
 def _parse(text: str, source: str) -> Framework:
-    located = _compose(text, source)
+    located = compose(text, source)
     problems = [
         Problem(source, line + 1, col + 1, _dotted(loc), msg)
         for loc, (line, col), msg in located.problems
@@ -362,7 +202,7 @@ def _parse(text: str, source: str) -> Framework:
     except ValidationError as err:
         errors = err.errors(include_url=False)
         for e in errors:
-            loc, message = _explain(e, located)
+            loc, message = explain(e, located.data)
             problems.append(_problem(source, loc, message, located))
         problems += _checks_despite_unknown_keys(errors, located, source)
         raise FrameworkError(problems, source) from None
@@ -373,7 +213,7 @@ def _parse(text: str, source: str) -> Framework:
     return fw
 
 
-def _checks_despite_unknown_keys(errors: list, located: _Located, source: str) -> list[Problem]:
+def _checks_despite_unknown_keys(errors: list, located: Located, source: str) -> list[Problem]:
     """The whole-file problems of a file whose only structural mistakes are unknown keys.
 
     A mistyped key (`point:` for `points:`) is the commonest mistake, and without it the
@@ -388,10 +228,10 @@ def _checks_despite_unknown_keys(errors: list, located: _Located, source: str) -
     data = copy.deepcopy(located.data)
     owners: list[Loc] = []
     for e in errors:
-        loc = _strip_tags(tuple(e["loc"]), located.data)
+        loc = strip_tags(tuple(e["loc"]), located.data)
         parent = data
         for part in loc[:-1]:
-            parent = _child(parent, part)
+            parent = child(parent, part)
         if not loc[:-1] or not isinstance(parent, dict):
             return []
         parent.pop(loc[-1], None)
@@ -417,7 +257,7 @@ def _checks_despite_unknown_keys(errors: list, located: _Located, source: str) -
     ]
 
 
-def _problem(source: str, loc: Loc, message: str, located: _Located) -> Problem:
+def _problem(source: str, loc: Loc, message: Msg, located: Located) -> Problem:
     line, col = _locate(loc, located.marks)
     return Problem(source, line + 1, col + 1, _dotted(loc), message)
 
@@ -432,189 +272,6 @@ def _locate(loc: Loc, marks: dict[Loc, tuple[int, int]]) -> tuple[int, int]:
 
 def _dotted(loc: Loc) -> str:
     return ".".join(str(part) for part in loc)
-
-
-def _child(node: Any, part: Any) -> Any:
-    if isinstance(node, dict):
-        return node.get(part)
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part]
-    return None
-
-
-def _strip_tags(loc: tuple, data: Any) -> tuple:
-    """Drop the discriminator tags pydantic inserts after union fields (``rule.bands...``)."""
-    out: list = []
-    node = data
-    skip_next = False
-    for i, part in enumerate(loc):
-        if skip_next:
-            skip_next = False
-            continue
-        out.append(part)
-        node = _child(node, part)
-        is_tag = i + 1 < len(loc) and isinstance(node, dict) and loc[i + 1] == node.get("type")
-        skip_next = part in _TAGGED_FIELDS and is_tag
-    return tuple(out)
-
-
-def _explain(e: dict, located: _Located) -> tuple[Loc, str]:
-    """A pydantic error as (file location, plain-English message)."""
-    raw_loc = tuple(e["loc"])
-    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
-    is_key = bool(raw_loc) and raw_loc[-1] == "[key]"
-    loc = _strip_tags(raw_loc[:-1] if is_key else raw_loc, located.data)
-    name = loc[-1] if loc else "framework"
-    shown = _show(value)
-
-    if kind == "extra_forbidden":
-        valid = _valid_keys(raw_loc[:-1])
-        close = difflib.get_close_matches(str(name), valid, n=1, cutoff=0.6) if valid else []
-        if close:
-            return loc, f"unknown key `{name}`; did you mean `{close[0]}`?"
-        return loc, f"unknown key `{name}`" + (f"; valid keys: {', '.join(valid)}" if valid else "")
-    if kind == "missing":
-        return loc, f"missing required key `{name}`"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = [
-            typing.get_args(m.model_fields["type"].annotation)[0] for m in _members(rule_union())
-        ]
-        choices = ", ".join(tags)
-        if kind == "union_tag_not_found":
-            return loc, f"a rule needs `type`: one of {choices}"
-        close = difflib.get_close_matches(str(ctx.get("tag")), tags, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        return (*loc, "type"), f"unknown rule type {ctx.get('tag')!r}{hint} Rule types: {choices}"
-    if kind == "literal_error":
-        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        close = difflib.get_close_matches(str(value), options, n=1)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
-        return loc, f"{shown} is not allowed here; use one of: {', '.join(options)}.{hint}"
-    if is_key:
-        return (
-            loc,
-            f"the key {shown} must be {'a whole number' if kind.startswith('int') else 'text'}",
-        )
-    if kind == "string_type":
-        if isinstance(value, bool):
-            return (
-                loc,
-                f"expected text, got {str(value).lower()}: YAML reads unquoted yes/no/on/off/true/false as true/false; put the value in quotes",
-            )
-        if isinstance(value, int | float):
-            return loc, f'expected text, got the number {value!r}; put it in quotes ("{value}")'
-        if hasattr(value, "isoformat"):
-            return loc, f'expected text, got the date {value}; put it in quotes ("{value}")'
-        return loc, f"expected text, got {_kind(value)}"
-    if kind == "string_pattern_mismatch":
-        if loc == ("id",):
-            return (
-                loc,
-                f"{shown} is not a valid framework id: use lowercase letters, digits and hyphens, starting with a letter",
-            )
-        return (
-            loc,
-            f"{shown} is not a valid id: use letters, digits and underscores, starting with a letter",
-        )
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return loc, f"expected a whole number, got {shown}"
-    if kind in ("float_type", "float_parsing"):
-        return loc, f"expected a number, got {shown}"
-    if kind in ("bool_type", "bool_parsing"):
-        return loc, f"expected true or false, got {shown}"
-    if kind == "dict_type" and name in _LABEL_KEYS:
-        return (
-            loc,
-            f"a text needs one entry per language, like {{zh: 儿童参与, en: Child participation}}; got {_kind(value)}",
-        )
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return loc, f"expected a mapping of `key: value` entries, got {_kind(value)}"
-    if kind == "list_type":
-        return loc, f"expected a list (`- ` lines or [a, b]), got {_kind(value)}"
-    bounds = {
-        "greater_than": "greater than {gt}",
-        "greater_than_equal": "at least {ge}",
-        "less_than": "less than {lt}",
-        "less_than_equal": "at most {le}",
-    }
-    if kind in bounds:
-        return (
-            loc,
-            f"must be {bounds[kind].format(**{k: _num(v) for k, v in ctx.items()})} (got {shown})",
-        )
-    if kind == "too_short":
-        need = ctx.get("min_length", 1)
-        return loc, f"needs at least {need} entr{'y' if need == 1 else 'ies'}"
-    if kind == "value_error":
-        return loc, str(ctx.get("error", e["msg"])).removeprefix("Value error, ")
-    return loc, e["msg"]
-
-
-def _num(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{_show(value)}"
-
-
-# --------------------------------------------------------------------------- model introspection
-
-
-def _valid_keys(loc: tuple) -> list[str]:
-    """Field names of the model at pydantic location ``loc`` (tags included), or []."""
-    tp: Any = Framework
-    for part in loc:
-        tp = _step(tp, part)
-        if tp is None:
-            return []
-    model = _as_model(tp)
-    return list(model.model_fields) if model else []
-
-
-def _members(tp: Any) -> list[Any]:
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _members(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [m for arg in typing.get_args(tp) for m in _members(arg) if m is not type(None)]
-    return [tp]
-
-
-def _as_model(tp: Any) -> type[BaseModel] | None:
-    models = [m for m in _members(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
-    return models[0] if len(models) == 1 else None
-
-
-def _step(tp: Any, part: Any) -> Any:
-    members = _members(tp)
-    models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
-    if len(models) > 1:  # a discriminated union: the next part is the tag
-        for m in models:
-            if typing.get_args(m.model_fields["type"].annotation) == (part,):
-                return m
-        return None
-    if models:
-        info = models[0].model_fields.get(part)
-        return info.annotation if info else None
-    for m in members:
-        origin = typing.get_origin(m)
-        if origin is list and isinstance(part, int):
-            return typing.get_args(m)[0]
-        if origin is dict:
-            return typing.get_args(m)[1]
-    return None
 
 
 # --------------------------------------------------------------------------- dumping

@@ -8,7 +8,7 @@ fields, bonus and veto items complete the file.
 
 Structural validation is pydantic's (``extra="forbid"`` everywhere); the checks that need
 the whole file (ids unique, references exist, points add up, ...) are in
-:func:`cfeval.framework.checks.cross_check`.
+:func:`cfeval.framework.consistency.cross_check`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ registry). :func:`cross_check` returns every problem instead of stopping at the 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
-from cfeval.framework.base import Label, Loc
+from cfeval.framework.base import Loc
+from cfeval.framework.locations import label_locs, node_locs
 from cfeval.framework.model import (
     AUDIT_COLUMNS,
     SURVEY_COLUMNS,
@@ -40,7 +40,7 @@ def cross_check(fw: Framework) -> list[tuple[Loc, Msg]]:
     _check_reserved_names(fw, item_locs, out)
     _check_labels(fw, out)
     _check_scales_and_fields(fw, out)
-    for loc, node in _walk_locs(fw):
+    for loc, node in node_locs(fw):
         if isinstance(node, Indicator):
             _check_indicator(fw, loc, node, out)
     _check_amounts(fw, out)
@@ -49,66 +49,13 @@ def cross_check(fw: Framework) -> list[tuple[Loc, Msg]]:
     return out
 
 
-# --------------------------------------------------------------------------- walking
-
-
-def _walk_locs(fw: Framework) -> Iterator[tuple[Loc, Dimension | Indicator]]:
-    def rec(node: Dimension, loc: Loc):
-        yield loc, node
-        for i, d in enumerate(node.dimensions):
-            yield from rec(d, (*loc, "dimensions", i))
-        for i, ind in enumerate(node.indicators):
-            yield (*loc, "indicators", i), ind
-
-    for i, d in enumerate(fw.dimensions):
-        yield from rec(d, ("dimensions", i))
-
-
-def _labels(fw: Framework) -> Iterator[tuple[Loc, Label]]:
-    yield ("title",), fw.title
-    if fw.description:
-        yield ("description",), fw.description
-    yield ("provenance", "note"), fw.provenance.note
-    for i, g in enumerate(fw.scoring.grades):
-        yield ("scoring", "grades", i, "label"), g.label
-    for key, r in fw.respondents.items():
-        yield ("respondents", key, "label"), r.label
-        if r.description:
-            yield ("respondents", key, "description"), r.description
-    for key, s in fw.scales.items():
-        for value, lab in s.labels.items():
-            yield ("scales", key, "labels", value), lab
-    for key, f in fw.fields.items():
-        yield ("fields", key, "label"), f.label
-        for name in ("unit", "help"):
-            if getattr(f, name):
-                yield ("fields", key, name), getattr(f, name)
-        for j, c in enumerate(f.categories or []):
-            yield ("fields", key, "categories", j, "label"), c.label
-    for loc, node in _walk_locs(fw):
-        yield (*loc, "label"), node.label
-        if node.description:
-            yield (*loc, "description"), node.description
-        if isinstance(node, Indicator):
-            yield (*loc, "recommendation"), node.recommendation
-            if node.evidence:
-                yield (*loc, "evidence"), node.evidence
-            for j, it in enumerate(node.items or []):
-                yield (*loc, "items", j, "text"), it.text
-    for kind in ("bonus", "veto"):
-        for i, b in enumerate(getattr(fw, kind)):
-            yield (kind, i, "label"), b.label
-            if b.evidence:
-                yield (kind, i, "evidence"), b.evidence
-
-
 # --------------------------------------------------------------------------- file-wide
 
 
 def _check_ids(fw: Framework, out: Problems) -> dict[str, Loc]:
     """Ids unique across the tree, bonus and veto; item ids unique. Returns item locations."""
     seen: dict[str, Loc] = {}
-    for loc, node in _walk_locs(fw):
+    for loc, node in node_locs(fw):
         if node.id in seen:
             first = ".".join(map(str, seen[node.id]))
             out.append(
@@ -126,7 +73,7 @@ def _check_ids(fw: Framework, out: Problems) -> dict[str, Loc]:
             else:
                 seen[b.id] = (kind, i)
     item_seen: dict[str, Loc] = {}
-    for loc, node in _walk_locs(fw):
+    for loc, node in node_locs(fw):
         if isinstance(node, Indicator):
             for j, it in enumerate(node.items or []):
                 if it.id in item_seen:
@@ -161,7 +108,7 @@ def _check_reserved_names(fw: Framework, item_locs: dict[str, Loc], out: Problem
 def _check_labels(fw: Framework, out: Problems) -> None:
     """Every label carries every declared language, and no other."""
     langs = fw.languages
-    for loc, label in _labels(fw):
+    for loc, label in label_locs(fw):
         for lang in langs:
             if not (label.get(lang) or "").strip():
                 out.append(
