@@ -267,3 +267,24 @@ def test_a_registered_rule_type_is_gone_after_unregistering(tmp_path):
         parse_framework(_full_with_at_least(12), "toy.yaml")
     with pytest.raises(ValueError, match="built in"):
         unregister("bands")
+
+
+def test_share_favourable_refuses_items_on_scales_of_different_ranges():
+    # One cut on a 1..3 and a 1..5 item: the cut would mean different things per item and
+    # the result depended on the order of the items. The framework check refuses it.
+    from pathlib import Path
+
+    from cfeval.framework.checks import cross_check
+    from cfeval.framework.loader import parse_framework
+
+    text = (Path(__file__).parent / "fixtures" / "oracle" / "points.yaml").read_text("utf-8")
+    fw = parse_framework(text, "points.yaml")
+    assert cross_check(fw) == []
+    fw.scales["three"] = fw.scales["agree5"].model_copy(update={"values": [1, 2, 3]})
+    safe = fw.node("safe")
+    safe.items[1].scale = "three"
+    problems = cross_check(fw)
+    assert len(problems) == 1
+    loc, msg = problems[0]
+    assert loc[-2:] == ("rule", "cut")
+    assert "agree5 (1..5), three (1..3)" in str(msg)

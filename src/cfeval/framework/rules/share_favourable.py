@@ -25,6 +25,20 @@ class ShareFavourableRule(FormatModel):
 
 
 def check(rule, ctx):
+    # One cut for every item: on scales of different ranges it would mean different
+    # things per item, and the respondent's mean would mix them (order-dependent before).
+    ranges = {(s.low, s.high) for s in ctx.scales.values()}
+    if len(ranges) > 1:
+        yield (
+            ("cut",),
+            Msg(
+                "share_favourable puts one cut on every item, so its items must share one "
+                "answer range; these items use scales {scales}: split the indicator, or give "
+                "the items scales with the same lowest and highest values",
+                scales=", ".join(f"{k} ({s.low}..{s.high})" for k, s in ctx.scales.items()),
+            ),
+        )
+        return
     for key, s in ctx.scales.items():
         if not s.low < rule.cut <= s.high:
             yield (
