@@ -274,7 +274,7 @@ def test_share_favourable_refuses_items_on_scales_of_different_ranges():
     # the result depended on the order of the items. The framework check refuses it.
     from pathlib import Path
 
-    from cfeval.framework.checks import cross_check
+    from cfeval.framework.consistency import cross_check
     from cfeval.framework.loader import parse_framework
 
     text = (Path(__file__).parent / "fixtures" / "oracle" / "points.yaml").read_text("utf-8")
