@@ -1,59 +1,31 @@
-"""Writing research tables to CSV and XLSX safely: atomic, deterministic, formula-free.
+"""Writing research tables to CSV and XLSX: atomic, deterministic, formula-free.
 
-A text cell that begins with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return)
-would be run as a formula by a spreadsheet program; such values (community names, ids,
-labels from strangers' files) are written to CSV with a leading apostrophe instead
-(:func:`neutralise`), the usual defence against CSV/formula injection. Numbers stay
-numbers. CSV is UTF-8 with ``\\n`` line ends and ten significant digits, like the score
-exports; XLSX text cells are typed explicitly as strings (kept as they are), so openpyxl
-never writes a formula.
+Text that a spreadsheet would run as a formula (community names, ids, labels from
+strangers' files) is neutralised by :mod:`cfeval._safety`: apostrophe-prefixed and quoted
+in CSV, a quote-prefixed text cell in XLSX. CSV is UTF-8 with ``\\n`` line ends and ten
+significant digits, like the score exports; XLSX zip dates are pinned.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cfeval._io import atomic_write
+from cfeval._safety import csv_text as _safe_csv
 from cfeval.errors import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["neutralise", "neutralise_frame", "write_tables", "csv_text"]
+__all__ = ["write_tables", "csv_text"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FLOAT_FORMAT = "%.10g"
 
 
-def neutralise(value: Any) -> Any:
-    """``value`` with a leading apostrophe if it is text a spreadsheet would run as a formula.
-
-    >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise(-3)
-    ("'=HYPERLINK(1)", "'-3", -3)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text columns are :func:`neutralise`-d (numbers untouched)."""
-    import pandas as pd
-
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(neutralise, na_action="ignore").astype(object)
-    return out
-
-
 def csv_text(frame: pd.DataFrame, na_rep: str = "") -> str:
-    """``frame`` as neutralised CSV text (UTF-8, ``\\n``, ten significant digits)."""
-    return neutralise_frame(frame).to_csv(
-        index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep=na_rep
-    )
+    """``frame`` as formula-safe CSV text (UTF-8, ``\\n``, ten significant digits)."""
+    return _safe_csv(frame, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep=na_rep)
 
 
 def write_tables(tables: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
@@ -85,15 +57,15 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     import math
 
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
+    from cfeval._safety import xlsx_value
     from cfeval.scoring.result import _pin_zip_dates
 
     wb = Workbook(write_only=True)
     for name, frame in tables.items():
         ws = wb.create_sheet(title=name[:31])
         ws.freeze_panes = "A2"
-        ws.append([str(c) for c in frame.columns])
+        ws.append([xlsx_value(ws, str(c)) for c in frame.columns])
         for row in frame.itertuples(index=False, name=None):
             cells = []
             for v in row:
@@ -101,13 +73,8 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
                     v = v.item()
                 if v is None or (isinstance(v, float) and not math.isfinite(v)):
                     cells.append(None)
-                elif isinstance(v, (bool, int, float)):
-                    cells.append(v)
                 else:
-                    cell = WriteOnlyCell(ws, value=str(v))
-                    # Typed as a string: openpyxl would otherwise store "=..." as a formula.
-                    cell.data_type = "s"
-                    cells.append(cell)
+                    cells.append(xlsx_value(ws, v))
             ws.append(cells)
     buf = io.BytesIO()
     wb.save(buf)
