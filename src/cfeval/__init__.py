@@ -50,6 +50,11 @@ _API = {
     "run_demo": "cfeval.report.entry",
     "write_framework_docs": "cfeval.report.reference",
     "write_sample": "cfeval.sample.generate",
+    "reliability": "cfeval.results.reliability",
+    "breakdown": "cfeval.results.breakdowns",
+    "write_analysis": "cfeval.results.analysis_export",
+    "anonymised_microdata": "cfeval.results.analysis_export",
+    "write_microdata": "cfeval.results.analysis_export",
 }
 
 __all__ = ["__version__", *_API]
