@@ -397,6 +397,30 @@ def test_mapping_file_mistakes_are_usage_errors(full_framework, tmp_path):
         read_survey(full_framework, DATA / "mapped.csv", mapping={"respondent": "teacher"})
 
 
+def test_a_mapping_applies_to_the_survey_only_unless_it_says_so(full_framework, tmp_path):
+    # issue 10: the mapping was applied to the audit file too, so a header renamed to a
+    # survey item (问卷号 → respondent_id, Q1 → c_voice_1) was refused there as soon as an
+    # audit was given. The audit is now read as it is.
+    audit = tmp_path / "audit.csv"
+    audit.write_text("社区编号,社区名称,has_council\nXH-09,星河,是\n", encoding="utf-8")
+    ds = load_data(
+        full_framework, survey=DATA / "mapped.csv", audit=audit, mapping=DATA / "mapping.yaml"
+    )
+    assert ds.survey["c_voice_1"].tolist() == [5.0, 4.0]
+    assert ds.audit[["community_id", "has_council"]].values.tolist() == [["XH-09", 1.0]]
+    # the survey's own problem, and the audit's missing fields; nothing about the mapping
+    assert [p[2] for p in problems(ds.report)] == ["not-a-number", "missing-column"]
+    # A mapping that says it is for the audit as well is applied there too.
+    mapping = {"columns": {"面积": "play_area_m2"}, "applies_to": ["survey", "audit"]}
+    audit.write_text("社区编号,面积\nXH-01,200\n", encoding="utf-8")
+    both = load_data(full_framework, audit=audit, mapping=mapping)
+    assert both.audit["play_area_m2"].tolist() == [200.0]
+    only_survey = load_data(full_framework, audit=audit, mapping={"columns": mapping["columns"]})
+    assert only_survey.audit["play_area_m2"].isna().all()  # 面积 means nothing to the audit
+    with pytest.raises(UsageError, match="applies_to"):
+        load_data(full_framework, audit=audit, mapping={"applies_to": ["records"]})
+
+
 # --------------------------------------------------------------------------- whole-file errors
 
 

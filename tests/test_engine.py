@@ -346,11 +346,73 @@ def test_index_oracle_weights_goalposts_levels_bands_zero():
     assert total["ci_high"] == pytest.approx(162.5 / 3 + half, abs=1e-9)
 
 
-def test_survey_rows_of_unknown_group_are_refused():
+def test_survey_rows_of_unknown_group_are_reported_and_excluded():
+    # The data stage decides: a frame gets the same checks as a file.
     survey, audit = points_data()
     survey.loc[0, "respondent"] = "teacher"
-    with pytest.raises(UsageError, match="teacher"):
-        score(points_fw(), survey=survey, audit=audit)
+    r = score(points_fw(), survey=survey, audit=audit)
+    assert r.report.summary()["unknown-respondent-group"] == 1
+    assert r.communities.set_index("community_id").loc["X", "n_child"] == 3  # c1 is gone
+
+
+def test_a_leftover_missing_code_in_a_frame_is_an_issue_not_a_score():
+    # issue 10: a frame skipped validation, and a 9 on a 1..5 scale (no declared missing
+    # codes in index.yaml) counted as an answer: (9 − 1)/4 = 2 → a group score of 200.
+    # Now the 9 is reported and left blank: the group mean is of the two real answers,
+    # (5 − 1)/4 = 1 and (3 − 1)/4 = 0.5 → 75.
+    fw = _load("index.yaml")
+    survey = pd.DataFrame({"community_id": "Z", "respondent": "child", "q1": [5.0, 9.0, 3.0]})
+    r = score(fw, survey=survey)
+    issues = r.report.to_frame()
+    assert issues.loc[
+        issues["code"] == "unknown-code", ["row", "column", "value"]
+    ].values.tolist() == [[3, "q1", "9"]]
+    i1 = r.by_group.iloc[0]
+    assert i1["score"] == pytest.approx(75.0) and i1["n"] == 2
+
+
+def test_bad_weights_and_duplicate_audit_rows_are_decided_by_the_data_stage():
+    # The engine no longer re-checks them: the rows are excluded and reported once.
+    survey, audit = points_data()
+    survey.loc[0, "weight"] = -1.0
+    audit = pd.concat([audit, audit.iloc[[0]]], ignore_index=True)
+    r = score(points_fw(), survey=survey, audit=audit)
+    summary = r.report.summary()
+    assert summary["bad-weight"] == 1 and summary["duplicate-community"] == 1
+    assert r.communities.set_index("community_id").loc["X", "n_child"] == 3
+
+
+def test_score_takes_a_dataset_or_inputs_not_both():
+    from cfeval.data.load import load_data
+
+    survey, audit = points_data()
+    fw = points_fw()
+    ds = load_data(fw, survey=survey, audit=audit)
+    with pytest.raises(UsageError, match="not both"):
+        score(fw, ds, survey=survey)
+    with pytest.raises(UsageError, match="survey="):
+        score(fw, survey)
+
+
+def test_the_engine_reads_no_files_and_resolves_no_framework_ids():
+    """Reading and resolving belong to earlier stages: only score() calls them."""
+    import ast
+
+    import cfeval.scoring as scoring
+
+    folder = Path(scoring.__file__).parent
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = {
+            node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+        }
+        assert not calls & {"open", "read_text", "read_bytes", "read_csv", "read_excel"}, path
+        if path.name != "engine.py":
+            assert not calls & {"load_framework", "load_data"}, path
+        text = path.read_text(encoding="utf-8")
+        assert "framework.loader import" not in text or path.name == "engine.py", path
 
 
 def test_waves_and_audit_without_wave_column():

@@ -95,7 +95,12 @@ def test_json_holds_every_frame_and_provenance(result, tmp_path):
     prov = doc["provenance"]
     assert prov["framework"]["id"] == "oracle-points"
     assert len(prov["framework"]["sha256"]) == 64
-    assert [d["name"] for d in prov["data"]] == ["survey (frame)", "audit (frame)"]
+    # frames are fingerprinted by the data stage, like files
+    assert [(d["path"], d["kind"]) for d in prov["data"]] == [
+        ("<survey frame 1>", "survey"),
+        ("<audit frame 1>", "audit"),
+    ]
+    assert all(len(d["sha256"]) == 64 for d in prov["data"])
     assert prov["settings"]["missing"] == "renormalize"
     # the names of the communities survive as UTF-8, not escapes
     assert "西村" in (tmp_path / "scores.json").read_text(encoding="utf-8")
@@ -199,3 +204,68 @@ def test_provenance_uses_dataset_files(tmp_path):
     assert [d["path"] for d in r.provenance["data"]] == ["survey.csv"]  # no folder
     assert r.provenance["data"][0]["sha256"] == ds.files[0].sha256
     assert r.report.summary() == ds.report.summary()
+
+
+def test_xlsx_words_follow_lang_and_the_interval_level(result, tmp_path):
+    from openpyxl import load_workbook
+
+    fw90 = result.framework.model_copy(deep=True)
+    fw90.scoring.ci_level = 0.9
+    r90 = type(result)(**{**vars(result), "framework": fw90})
+    both = load_workbook(r90.write(tmp_path / "both.xlsx"))
+    header = [c.value for c in both["指标 Indicators"][1]]
+    assert "90%区间下限 ci_low" in header and "90%区间上限 ci_high" in header
+    en = load_workbook(r90.write(tmp_path / "en.xlsx", lang="en"))
+    assert en.sheetnames == [
+        "Total", "Dimensions", "Indicators", "By group", "Notes", "Data issues", "Provenance",
+    ]  # fmt: skip
+    header = [c.value for c in en["Indicators"][1]]
+    assert header[:3] == ["Community id", "Wave", "Path"]
+    assert "90% interval, lower end" in header and "Name (zh)" in header
+    zh = load_workbook(r90.write(tmp_path / "zh.xlsx", lang="zh"))
+    assert zh.sheetnames[:3] == ["总分", "维度", "指标"]
+    total = [c.value for c in zh["总分"][1]]
+    assert "儿童样本" in total and "等级 (en)" in total
+    for wb in (both, en, zh):
+        text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
+        assert "95%" not in text
+    with pytest.raises(UsageError, match="unknown language"):
+        r90.write(tmp_path / "fr.xlsx", lang="fr")
+
+
+def test_notes_speak_the_language_asked_for():
+    fw = load_framework(ORACLE / "points.yaml")
+    survey = pd.DataFrame({"community_id": ["X"], "respondent": ["child"], "v1": [5.0]})
+    audit = pd.DataFrame({"community_id": ["X"], "partners": [2.0], "incident": [1.0]})
+    en = score(fw, survey=survey, audit=audit, lang="en").notes.set_index("kind")
+    zh = score(fw, survey=survey, audit=audit, lang="zh").notes.set_index("kind")
+    assert en.loc["bonus", "message"] == "bonus: Linkage (capped at 3 in total)"
+    assert zh.loc["bonus", "message"] == "加分：联动（合计不超过 3 分）"
+    assert en.loc["veto", "message"] == "veto: Serious accident; grade at most 'low'"
+    assert zh.loc["veto", "message"] == "否决：严重事故；等级最高为 'low'"
+
+
+def test_zip_dates_are_pinned_by_one_helper():
+    """The same package stamped at two different times gives the same bytes."""
+    import io
+    import zipfile
+
+    from cfeval._io import deterministic_zip
+
+    def package(when: tuple, stamp: str) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            core = f"<cp><dcterms:created x='1'>{stamp}</dcterms:created></cp>"
+            z.writestr(zipfile.ZipInfo("docProps/core.xml", date_time=when), core)
+            z.writestr(zipfile.ZipInfo("xl/sheet.xml", date_time=when), "<a/>")
+        return buf.getvalue()
+
+    first = package((2024, 5, 1, 10, 0, 0), "2024-05-01T10:00:00Z")
+    second = package((2025, 1, 2, 3, 4, 6), "2025-01-02T03:04:06Z")
+    assert first != second
+    assert deterministic_zip(first) == deterministic_zip(second)
+    out = zipfile.ZipFile(io.BytesIO(deterministic_zip(first)))
+    entry = out.getinfo("docProps/core.xml")
+    assert entry.date_time == (1980, 1, 1, 0, 0, 0) and entry.external_attr >> 16 == 0o600
+    assert b">2000-01-01T00:00:00Z<" in out.read("docProps/core.xml")
+    assert out.read("xl/sheet.xml") == b"<a/>"

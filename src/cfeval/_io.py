@@ -42,3 +42,41 @@ def atomic_write(
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def deterministic_zip(
+    data: bytes,
+    *,
+    date_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0),
+    doc_date: str = "2000-01-01T00:00:00Z",
+    doc_fields: tuple[str, ...] = ("created", "modified"),
+    mode: int = 0o600,
+) -> bytes:
+    """Rewrite a zip package (XLSX, DOCX) so identical content gives identical bytes.
+
+    Every entry gets ``date_time``, ``mode`` and Unix as its system (the default depends
+    on the platform), deflated at zlib's default level; in ``docProps/core.xml`` the
+    ``dcterms`` dates named by ``doc_fields`` become ``doc_date`` (openpyxl stamps the
+    time of saving there).
+
+    >>> deterministic_zip(workbook_bytes)  # doctest: +SKIP
+    """
+    import io
+    import re
+    import zipfile
+
+    fields = "|".join(re.escape(f) for f in doc_fields)
+    stamp = re.compile(rb"(<dcterms:(?:" + fields.encode() + rb")[^>]*>)[^<]*(</dcterms:)")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml" and doc_fields:
+                body = stamp.sub(rb"\g<1>" + doc_date.encode() + rb"\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=date_time)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.create_system = 3
+            zi.external_attr = mode << 16
+            dst.writestr(zi, body, compresslevel=6)
+    return out.getvalue()

@@ -298,17 +298,17 @@ def pair_mappings(mapping, n_surveys: int) -> tuple[list, object]:
     """``(one mapping per survey file, the audit's mapping)`` from the ``mapping`` argument.
 
     The one rule: a single mapping (path, dict or :class:`Mapping`, or a list of one) serves
-    every file; a list of as many mappings as survey files pairs them in order, the first
+    every survey file, and the audit file only when it says ``applies_to: [survey, audit]``
+    (a mapping describes a survey export; its headers mean nothing in an audit); a list of as many mappings as survey files pairs them in order, the first
     with the first (the audit file is then read without a mapping, its headers being the
     framework's own). Any other number is refused, never half-applied: a repeated
     ``--mapping`` that cannot be paired must not silently override another.
     """
-    if mapping is None or not isinstance(mapping, list | tuple):
-        one = load_mapping(mapping)
-        return [one] * n_surveys, one
-    if len(mapping) == 1:
-        one = load_mapping(mapping[0])
-        return [one] * n_surveys, one
+    if not isinstance(mapping, list | tuple) or len(mapping) == 1:
+        one = load_mapping(mapping[0] if isinstance(mapping, list | tuple) else mapping)
+        if one is None:
+            return [None] * n_surveys, None
+        return [one.for_kind("survey")] * n_surveys, one.for_kind("audit")
     if len(mapping) == 0:
         return [None] * n_surveys, None
     if len(mapping) != n_surveys:

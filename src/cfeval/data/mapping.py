@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -151,6 +151,14 @@ class Mapping(BaseModel):
     wave: str | None = None
     platform: str | None = None
     communities: dict[str, str] = {}
+    #: The kinds of file the mapping is for. A mapping describes a survey export, so by
+    #: default the audit file is read as it is: a header renamed to a survey item, or a
+    #: `respondent:` for the whole file, means nothing there.
+    applies_to: list[Literal["survey", "audit"]] = ["survey"]
+
+    def for_kind(self, kind: str) -> Mapping | None:
+        """This mapping if it applies to files of ``kind``, else None."""
+        return self if kind in self.applies_to else None
 
 
 def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:

@@ -1,0 +1,288 @@
+"""Writers of a :class:`~cfeval.scoring.result.ScoreResult`: CSV, JSON, XLSX (Parquet is
+pandas' own).
+
+Outputs are deterministic: rows are sorted by community, wave and framework order;
+floats are written with ten significant digits; no timestamps are recorded (the XLSX's
+zip and document dates are pinned by :func:`cfeval._io.deterministic_zip`), so identical
+inputs give byte-identical files. The workbook's sheet names and headers come from the
+catalogue (``results.po``): in one language when one is asked for, else as "中文 English"
+so that readers of either find their way. The interval's level is the framework's
+``scoring.ci_level``, never a typed number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cfeval._io import deterministic_zip
+from cfeval._safety import csv_text, is_formula, xlsx_value
+from cfeval.i18n import N_, words
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cfeval.scoring.result import ScoreResult
+
+__all__ = ["to_json", "write_csv", "write_xlsx", "sheets", "headers"]
+
+_FLOAT_FORMAT = "%.10g"
+
+# column → (English name in the catalogue, tag shown after the Chinese name in a
+# two-language header: the column's id, so code and people meet in one cell)
+_HEADERS: dict[str, tuple[str, str]] = {
+    "community_id": (N_("Community id"), "community_id"), "wave": (N_("Wave"), "wave"),
+    "name": (N_("Name"), "name"), "city": (N_("City"), "city"),
+    "district": (N_("District"), "district"), "path": (N_("Path"), "path"),
+    "node_id": (N_("Id"), "id"), "id": (N_("Id"), "id"),
+    "label_zh": (N_("Name"), "label (zh)"), "label_en": (N_("Name"), "label (en)"),
+    "kind": (N_("Kind"), "kind"), "level": (N_("Level"), "level"),
+    "score": (N_("Score"), "score"), "points": (N_("Points"), "points"),
+    "max_points": (N_("Maximum points"), "max points"), "df": (N_("Degrees of freedom"), "df"),
+    "n": (N_("Sample size"), "n"), "coverage": (N_("Data coverage"), "coverage"),
+    "potential_gain": (N_("Points to gain"), "potential gain"),
+    "status": (N_("Status"), "status"), "grade": (N_("Grade"), "grade"),
+    "grade_zh": (N_("Grade"), "(zh)"), "grade_en": (N_("Grade"), "(en)"),
+    "grade_before_veto": (N_("Grade before veto"), "grade before veto"),
+    "bonus_points": (N_("Bonus points"), "bonus"), "vetoed": (N_("Vetoed"), "vetoed"),
+    "respondent": (N_("Respondent group"), "group"),
+    "respondent_zh": (N_("Respondent group"), "(zh)"),
+    "respondent_en": (N_("Respondent group"), "(en)"),
+    "n_eff": (N_("Effective sample size"), "n_eff"), "used": (N_("Counted"), "used"),
+    "message": (N_("Message"), "message"), "key": (N_("Entry"), "key"),
+    "value": (N_("Value"), "value"), "file": (N_("File"), "file"), "row": (N_("Row"), "row"),
+    "column": (N_("Column"), "column"), "code": (N_("Code"), "code"),
+    "severity": (N_("Severity"), "severity"),
+}  # fmt: skip
+_INTERVAL = {
+    "ci_low": N_("{level} interval, lower end"),
+    "ci_high": N_("{level} interval, upper end"),
+}
+# Two-language headers of English-labelled columns: an English reader needs no Chinese.
+_ENGLISH_ONLY = {"label_en": "Name (en)", "grade_en": "Grade (en)", "respondent_en": "Group (en)"}
+_SHEETS = (
+    N_("Total"), N_("Dimensions"), N_("Indicators"), N_("By group"), N_("Notes"),
+    N_("Data issues"), N_("Provenance"),
+)  # fmt: skip
+_ONE_DECIMAL = {
+    "score", "points", "max_points", "ci_low", "ci_high", "df", "potential_gain",
+    "bonus_points", "n_eff",
+}  # fmt: skip
+
+
+def to_json(result: ScoreResult) -> str:
+    """All frames, the data-issue summary and provenance as one JSON document."""
+    doc = {
+        "provenance": result.provenance,
+        "communities": _records(result.communities),
+        "scores": _records(result.to_frame()),
+        "by_group": _records(result.by_group),
+        "notes": _records(result.notes),
+        "data_issues": _issue_summary(result.report),
+    }
+    return json.dumps(_clean(doc), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def write_csv(result: ScoreResult, fh) -> None:
+    """The tidy scores as UTF-8 CSV with ``\\n`` line ends."""
+    # Formula-like text (an id "=HYPERLINK(...)") is neutralised; see cfeval._safety.
+    text = csv_text(result.to_frame(), index=False, float_format=_FLOAT_FORMAT, lineterminator="\n")
+    fh.write(text.encode("utf-8"))
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready values: NaN → null, numpy scalars → Python, floats to ten digits."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else float(f"{value:.10g}")
+    return value
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    out = df.astype(object).where(pd.notna(df), None)
+    return out.to_dict(orient="records")
+
+
+def _issue_summary(report: Any) -> dict[str, int]:
+    if report is None or not hasattr(report, "summary"):
+        return {}
+    return {str(k): int(v) for k, v in dict(report.summary()).items()}
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _both(message: str, tag: str) -> str:
+    """A two-language header: the Chinese words, then the tag (the column's id)."""
+    return f"{words('zh')(message)} {tag}"
+
+
+def headers(result: ScoreResult, lang: str | None = None) -> dict[str, str]:
+    """Column → header of the workbook, in ``lang``, or in both languages when None."""
+    fw = result.framework
+    level = fw.scoring.ci_level
+    out: dict[str, str] = {}
+    if lang is None:
+        out.update({c: _both(m, tag) for c, (m, tag) in _HEADERS.items()})
+        out.update(_ENGLISH_ONLY)
+        zh_level = words("zh").percent(level)
+        for col, message in _INTERVAL.items():
+            out[col] = f"{words('zh')(message, level=zh_level)} {col}"
+        for key, group in fw.respondents.items():
+            out[f"n_{key}"] = f"{group.label.get('zh', key)} n_{key}"
+        return out
+    w = words(lang)
+    out.update({c: w(m) for c, (m, _) in _HEADERS.items()})
+    for col in ("label", "grade", "respondent"):
+        for lg in ("zh", "en"):
+            out[f"{col}_{lg}"] = f"{w(_HEADERS[col + '_' + lg][0])} ({lg})"
+    for col, message in _INTERVAL.items():
+        out[col] = w(message, level=w.percent(level))
+    for key, group in fw.respondents.items():
+        out[f"n_{key}"] = w("{group}, sample size", group=w.label(group.label))
+    return out
+
+
+def sheet_names(lang: str | None = None) -> list[str]:
+    """The workbook's sheet names, in ``lang`` or as "中文 English"."""
+    if lang is None:
+        return [f"{words('zh')(m)} {m}" for m in _SHEETS]
+    return [words(lang)(m) for m in _SHEETS]
+
+
+def sheets(result: ScoreResult) -> list[pd.DataFrame]:
+    """The workbook's sheets as frames, labels placed beside ids (order of :data:`_SHEETS`)."""
+    import pandas as pd
+
+    fw = result.framework
+    labels = {n.id: n.label for _, n in fw.walk()}
+    labels["total"] = fw.title
+    grades = {g.id: g.label for g in fw.scoring.grades}
+    groups = {k: r.label for k, r in fw.respondents.items()}
+
+    def with_labels(df, key, table, prefix="label", after=None):
+        df = df.copy()
+        pos = df.columns.get_loc(after or key) + 1
+        for lang in ("zh", "en"):
+            df.insert(
+                pos,
+                f"{prefix}_{lang}",
+                df[key].map(lambda v, lang=lang: (table.get(v) or {}).get(lang)),
+            )
+            pos += 1
+        return df
+
+    scores = result.to_frame()
+    comm = with_labels(result.communities, "grade", grades, prefix="grade")
+    by_kind = {
+        kind: with_labels(scores[scores["kind"] == kind].drop(columns="grade"), "node_id", labels)
+        for kind in ("dimension", "indicator")
+    }
+    groups_df = with_labels(result.by_group, "node_id", labels)
+    groups_df = with_labels(groups_df, "respondent", groups, prefix="respondent")
+    notes = with_labels(
+        result.notes, "id", {**labels, **{b.id: b.label for b in [*fw.bonus, *fw.veto]}}
+    )
+    report = result.report
+    issues = (
+        report.to_frame() if report is not None and hasattr(report, "to_frame") else pd.DataFrame()
+    )
+    if "file" in issues.columns:
+        # Files are named without their folder, as in the provenance: a folder can name a
+        # person, and the same data must give the same workbook wherever it lies.
+        issues["file"] = [None if f is None else Path(str(f)).name for f in issues["file"]]
+    prov = pd.DataFrame(_flatten_dict(result.provenance), columns=["key", "value"])
+    return [comm, by_kind["dimension"], by_kind["indicator"], groups_df, notes, issues, prov]
+
+
+def _flatten_dict(d: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(d, dict):
+        return [row for k, v in d.items() for row in _flatten_dict(v, f"{prefix}{k}.")]
+    if isinstance(d, list):
+        return [row for i, v in enumerate(d) for row in _flatten_dict(v, f"{prefix}{i}.")]
+    return [(prefix.rstrip("."), "" if d is None else str(d))]
+
+
+def write_xlsx(result: ScoreResult, fh, lang: str | None = None) -> None:
+    """The workbook, one sheet per frame, with pinned dates (byte-identical reruns)."""
+    import io
+
+    from openpyxl import Workbook
+
+    names = headers(result, lang)
+    # Write-only mode streams each sheet row by row: about ten times faster than building
+    # every cell object first, which matters for a district of thousands of communities.
+    wb = Workbook(write_only=True)
+    for title, df in zip(sheet_names(lang), sheets(result), strict=True):
+        _write_sheet(wb.create_sheet(title), df, names)
+    buf = io.BytesIO()
+    wb.save(buf)
+    fh.write(deterministic_zip(buf.getvalue()))
+
+
+def _write_sheet(ws, df: pd.DataFrame, names: dict[str, str]) -> None:
+    import pandas as pd
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    cols = [str(c) for c in df.columns]
+    body = df.astype(object).where(pd.notna(df), None)
+    # Sheet-level settings must come before the first row in write-only mode.
+    formats = []
+    for j, col in enumerate(cols, start=1):
+        formats.append("0.0%" if col == "coverage" else "0.0" if col in _ONE_DECIMAL else None)
+        shown = [_shown(v) for v in body[df.columns[j - 1]].head(200)]
+        # CJK characters are about twice as wide as Latin ones in Excel's column units.
+        width = max(_text_width(t) for t in [names.get(col, col), *shown])
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "A2"
+    if cols:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(body) + 1}"
+    bold = Font(bold=True)
+    header = []
+    for c in cols:
+        cell = WriteOnlyCell(ws, value=names.get(c, c))
+        if is_formula(cell.value):
+            # A header built from a group label: text, never a formula.
+            cell.data_type, cell.quotePrefix = "s", True
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    styled = [j for j, fmt in enumerate(formats) if fmt]
+    for row in body.itertuples(index=False, name=None):
+        values = [xlsx_value(ws, _cell(v)) for v in row]
+        for j in styled:
+            if values[j] is not None:
+                cell = WriteOnlyCell(ws, value=values[j])
+                cell.number_format = formats[j]
+                values[j] = cell
+        ws.append(values)
+
+
+def _shown(v: Any) -> str:
+    """Roughly what Excel shows in a cell, to size its column."""
+    if v is None:
+        return ""
+    return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell(v: Any) -> Any:
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v

@@ -1,0 +1,146 @@
+"""Bonus items, vetoes and the notes that explain a score (bonus points, vetoes, missing
+indicators, groups too small to count), in the language asked for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cfeval.i18n import N_, Words
+from cfeval.scoring.values import take
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["field_attainment", "bonus_points", "vetoes", "notes_frame"]
+
+NOTE_COLUMNS = ["community_id", "wave", "kind", "id", "points", "message"]
+
+_BONUS = N_("bonus: {label} (capped at {cap} in total)")
+_VETO = N_("veto: {label}; grade at most {grade}")
+_MISSING = N_("no data for {path} ({policy})")
+_INSUFFICIENT = N_("{path}: no respondent group reaches its min_n; all groups used")
+_LEFT_OUT = N_("{indicator}: group {group} below min_n {min_n}; left out of the combination")
+
+
+def field_attainment(eng: Any, field_name: str, rule) -> np.ndarray:
+    """Attainment per unit of an audit field through ``rule``; NaN without the field."""
+    import numpy as np
+
+    from cfeval.scoring.rules import RULES
+
+    if field_name not in eng.audit.columns:
+        return np.full(eng.U, np.nan)
+    return RULES[rule.type](take(eng.audit[field_name].to_numpy(), eng.audit_row), rule)
+
+
+def bonus_points(eng: Any) -> tuple[np.ndarray, list]:
+    """Bonus points per unit (capped at ``bonus_cap``) and ``(item, points)`` per item.
+
+    A bonus field without an answer earns nothing.
+    """
+    import numpy as np
+
+    rows = []
+    total = np.zeros(eng.U)
+    for item in eng.fw.bonus:
+        pts = item.points * np.nan_to_num(field_attainment(eng, item.field, item.rule))
+        total += pts
+        rows.append((item, pts))
+    return np.minimum(total, eng.fw.scoring.bonus_cap), rows
+
+
+def vetoes(eng: Any) -> tuple[np.ndarray, np.ndarray, list]:
+    """Which units are vetoed, the worst grade index each may keep, and note rows."""
+    import numpy as np
+
+    grade_ids = [g.id for g in eng.fw.scoring.grades]
+    hit = np.zeros(eng.U, bool)
+    cap = np.zeros(eng.U, np.int64)
+    notes = []
+    for item in eng.fw.veto:
+        if item.field in eng.audit.columns:
+            raw = take(eng.audit[item.field].to_numpy(dtype=np.float64), eng.audit_row)
+        else:
+            raw = np.full(eng.U, np.nan)
+        fired = raw == (1.0 if item.when else 0.0)
+        limit = grade_ids.index(item.max_grade) if item.max_grade else len(grade_ids) - 1
+        cap = np.where(fired, np.maximum(cap, limit), cap)
+        hit |= fired
+        notes.append((item, fired, grade_ids[limit]))
+    return hit, cap, notes
+
+
+class _Notes:
+    """Note rows gathered as one small frame per (kind, id), concatenated at the end."""
+
+    def __init__(self, eng: Any) -> None:
+        self.eng = eng
+        self.cid = eng.units["community_id"].to_numpy(dtype=object)
+        self.wave = eng.units["wave"].to_numpy(dtype=object)
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, sel, kind: str, node_id: str, points, message: str) -> None:
+        import numpy as np
+        import pandas as pd
+
+        sel = np.asarray(sel).nonzero()[0]
+        if not len(sel):
+            return
+        pts = np.broadcast_to(np.asarray(points, dtype=np.float64), (self.eng.U,))[sel]
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "community_id": self.cid[sel],
+                    "wave": self.wave[sel],
+                    "kind": kind,
+                    "id": node_id,
+                    "points": pts,
+                    "message": message,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        if not self.parts:
+            return pd.DataFrame(
+                {c: pd.Series(dtype=np.float64 if c == "points" else object) for c in NOTE_COLUMNS}
+            )
+        out = pd.concat(self.parts, ignore_index=True)[NOTE_COLUMNS]
+        return out.sort_values(
+            ["community_id", "wave", "kind", "id", "message"], kind="stable"
+        ).reset_index(drop=True)
+
+
+def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: Words):
+    """The notes frame: one row per unit and reason, with a message in ``w``'s language."""
+    import numpy as np
+
+    notes = _Notes(eng)
+    fw = eng.fw
+    for item, pts in bonus_rows:
+        cap = f"{fw.scoring.bonus_cap:g}"
+        notes.add(pts > 0, "bonus", item.id, pts, w(_BONUS, label=w.label(item.label), cap=cap))
+    for item, fired, grade_id in veto_notes:
+        text = w(_VETO, label=w.label(item.label), grade=repr(grade_id))
+        notes.add(fired, "veto", item.id, np.nan, text)
+    policy = fw.scoring.missing
+    for idx, node in enumerate(eng.nodes):
+        if node.kind != "indicator":
+            continue
+        v = values[idx]
+        text = w(_MISSING, path=node.path, policy=policy)
+        notes.add(~v.avail, "missing", node.node_id, np.nan, text)
+        text = w(_INSUFFICIENT, path=node.path)
+        notes.add(v.insufficient, "insufficient", node.node_id, np.nan, text)
+    for row in eng.group_rows:
+        ind = row["ind"]
+        for j, g in enumerate(eng.groups):
+            left_out = row["asked"][j] & (row["n"][:, j] > 0) & ~row["used"][:, j]
+            min_n = fw.respondents[g].min_n
+            text = w(_LEFT_OUT, indicator=ind.id, group=repr(g), min_n=min_n)
+            notes.add(left_out, "insufficient", ind.id, np.nan, text)
+    return notes.frame()

@@ -1,0 +1,107 @@
+"""Sampling variance of the engine's weighted means: per-cell sums, Bell–McCaffrey and
+Welch–Satterthwaite degrees of freedom, Student-t quantiles.
+
+The method (Taylor linearisation with the HC2 leverage correction) is described in
+:mod:`cfeval.scoring.engine` and docs/methods.md; these are its array kernels, each over
+the engine's cells (community × wave × respondent group, shaped ``U × G``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+# Student-t quantiles (the function behind scipy.stats.t.ppf). Imported with the module,
+# like the rest of the engine's start-up cost; importing scipy.stats would cost ~0.5 s more.
+from scipy.special import stdtrit
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["cell_variance", "bm_df", "satterthwaite", "t_quantile"]
+
+
+def cell_variance(zz: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> np.ndarray:
+    """``Σ z²`` per cell (U × G); NaN where a contributing cell has one respondent."""
+    import numpy as np
+
+    ss = np.bincount(cell, weights=zz, minlength=K).reshape(n.shape)
+    ss[n == 1] = np.nan
+    return ss
+
+
+def bm_df(
+    h: np.ndarray,
+    q: np.ndarray,
+    cell: np.ndarray,
+    n: np.ndarray,
+    K: int,
+    s: np.ndarray | None = None,
+) -> np.ndarray:
+    """Bell–McCaffrey degrees of freedom of each cell's HC2 variance (U × G).
+
+    ``h`` is each row's leverage ``w / W`` in its cell's weighted mean (0 for rows outside
+    it), ``q = 1 − h`` (``inf`` where ``h = 1``) and ``s`` the cells' ``Σ h²`` if known.
+    Under the working model of independent answers with equal variance, the HC2 variance
+    is the quadratic form ``ε' B ε`` with ``B = M' C M``, ``M = I − 1h'``, ``C = diag(c)``,
+    ``c = h² / (1 − h)``; its Satterthwaite df is ``tr(B)² / tr(B²)``, which expands
+    (docs/methods.md) to grouped sums. Equal weights give exactly ``n − 1``. NaN where a
+    cell has fewer than two rows.
+    """
+    import numpy as np
+
+    def csum(x):
+        return np.bincount(cell, weights=x, minlength=K).reshape(n.shape)
+
+    c = h * h
+    if s is None:
+        s = csum(c)  # Σ h²
+    c /= q  # c = h² / (1 − h); 0 for a lone respondent
+    c0 = csum(c)  # Σ c
+    t = c * h
+    c1 = csum(t)  # Σ c h
+    t *= h
+    c2 = csum(t)  # Σ c h²
+    np.multiply(c, c, out=t)
+    q2 = csum(t)  # Σ c²
+    del c, t
+    # Σ c² h = Σ c² − Σ c h² since c (1 − h) = h². Only this difference is taken: the
+    # others (Σ c h = Σ c − Σ h², ...) would cancel badly in large cells.
+    q3 = q2 - c2
+    tr_b = c0 * (1 + s) - 2 * c1
+    tr_b2 = (1 + 2 * s) * q2 - 4 * q3 + 2 * c0 * c2 + (s * c0) ** 2 + 2 * c1**2 - 4 * s * c0 * c1
+    ok = (n > 1) & (tr_b2 > 0)
+    return np.divide(tr_b * tr_b, tr_b2, out=np.full(n.shape, np.nan), where=ok)
+
+
+def satterthwaite(parts: np.ndarray, dfg: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Welch–Satterthwaite degrees of freedom of ``Σ_g parts_g`` per unit.
+
+    ``parts`` (U × G) are the per-cell variance components, ``dfg`` their df and ``n``
+    the respondents behind each: ``df = (Σ v_g)² / Σ (v_g² / df_g)``; a single nonzero
+    component keeps its own df exactly. Where every component is 0 the interval has width
+    0 and ``Σ df_g`` is reported; NaN where the variance is NaN or nobody contributes.
+    """
+    import numpy as np
+
+    live = n > 0
+    num = parts.sum(axis=1)
+    num *= num
+    ok = live & (parts > 0)
+    den = np.divide(parts * parts, dfg, out=np.zeros(parts.shape), where=ok).sum(axis=1)
+    pooled = np.where(live, dfg, 0.0).sum(axis=1)
+    df = np.divide(num, den, out=pooled, where=den > 0)
+    single = ok.sum(axis=1) == 1
+    df[single] = np.where(ok, dfg, 0.0).sum(axis=1)[single]
+    df[~np.isfinite(num) | ~live.any(axis=1)] = np.nan
+    return df
+
+
+def t_quantile(p: float, df: np.ndarray) -> np.ndarray:
+    """Student-t quantile ``t_p(df)`` for an array of df; NaN where df is NaN."""
+    import numpy as np
+
+    df = np.asarray(df, dtype=np.float64)
+    out = np.full(df.shape, np.nan)
+    ok = np.isfinite(df) & (df > 0)
+    out[ok] = stdtrit(df[ok], p)
+    return out
