@@ -217,7 +217,8 @@ def test_xlsx_words_follow_lang_and_the_interval_level(result, tmp_path):
     assert "90%区间下限 ci_low" in header and "90%区间上限 ci_high" in header
     en = load_workbook(r90.write(tmp_path / "en.xlsx", lang="en"))
     assert en.sheetnames == [
-        "Total", "Dimensions", "Indicators", "By group", "Notes", "Data issues", "Provenance",
+        "Total", "Dimensions", "Indicators", "By group", "Notes on the scores", "Data issues",
+        "Provenance",
     ]  # fmt: skip
     header = [c.value for c in en["Indicators"][1]]
     assert header[:3] == ["Community id", "Wave", "Path"]

@@ -47,13 +47,13 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "grade_zh": (N_("Grade"), "(zh)"), "grade_en": (N_("Grade"), "(en)"),
     "grade_before_veto": (N_("Grade before veto"), "grade before veto"),
     "bonus_points": (N_("Bonus points"), "bonus"), "vetoed": (N_("Vetoed"), "vetoed"),
-    "respondent": (N_("Respondent group"), "group"),
-    "respondent_zh": (N_("Respondent group"), "(zh)"),
-    "respondent_en": (N_("Respondent group"), "(en)"),
+    "respondent": (N_("Group of respondents"), "group"),
+    "respondent_zh": (N_("Group of respondents"), "(zh)"),
+    "respondent_en": (N_("Group of respondents"), "(en)"),
     "n_eff": (N_("Effective sample size"), "n_eff"), "used": (N_("Counted"), "used"),
     "message": (N_("Message"), "message"), "key": (N_("Entry"), "key"),
     "value": (N_("Value"), "value"), "file": (N_("File"), "file"), "row": (N_("Row"), "row"),
-    "column": (N_("Column"), "column"), "code": (N_("Code"), "code"),
+    "column": (N_("Data column"), "column"), "code": (N_("Code"), "code"),
     "severity": (N_("Severity"), "severity"),
 }  # fmt: skip
 _INTERVAL = {
@@ -62,9 +62,11 @@ _INTERVAL = {
 }
 # Two-language headers of English-labelled columns: an English reader needs no Chinese.
 _ENGLISH_ONLY = {"label_en": "Name (en)", "grade_en": "Grade (en)", "respondent_en": "Group (en)"}
+# Sheets: (name in the catalogue, English name in a two-language title as before)
 _SHEETS = (
-    N_("Total"), N_("Dimensions"), N_("Indicators"), N_("By group"), N_("Notes"),
-    N_("Data issues"), N_("Provenance"),
+    (N_("Total"), "Total"), (N_("Dimensions"), "Dimensions"), (N_("Indicators"), "Indicators"),
+    (N_("By group"), "By group"), (N_("Notes on the scores"), "Notes"),
+    (N_("Data issues"), "Data issues"), (N_("Provenance"), "Provenance"),
 )  # fmt: skip
 _ONE_DECIMAL = {
     "score", "points", "max_points", "ci_low", "ci_high", "df", "potential_gain",
@@ -141,22 +143,22 @@ def headers(result: ScoreResult, lang: str | None = None) -> dict[str, str]:
             out[f"n_{key}"] = f"{group.label.get('zh', key)} n_{key}"
         return out
     w = words(lang)
-    out.update({c: w(m) for c, (m, _) in _HEADERS.items()})
+    out.update({c: words(lang)(m) for c, (m, _) in _HEADERS.items()})
     for col in ("label", "grade", "respondent"):
         for lg in ("zh", "en"):
-            out[f"{col}_{lg}"] = f"{w(_HEADERS[col + '_' + lg][0])} ({lg})"
+            out[f"{col}_{lg}"] = f"{words(lang)(_HEADERS[col + '_' + lg][0])} ({lg})"
     for col, message in _INTERVAL.items():
-        out[col] = w(message, level=w.percent(level))
+        out[col] = words(lang)(message, level=w.percent(level))
     for key, group in fw.respondents.items():
-        out[f"n_{key}"] = w("{group}, sample size", group=w.label(group.label))
+        out[f"n_{key}"] = words(lang)("{group}, sample size", group=w.label(group.label))
     return out
 
 
 def sheet_names(lang: str | None = None) -> list[str]:
     """The workbook's sheet names, in ``lang`` or as "中文 English"."""
     if lang is None:
-        return [f"{words('zh')(m)} {m}" for m in _SHEETS]
-    return [words(lang)(m) for m in _SHEETS]
+        return [f"{words('zh')(m)} {tag}" for m, tag in _SHEETS]
+    return [words(lang)(m) for m, _ in _SHEETS]
 
 
 def sheets(result: ScoreResult) -> list[pd.DataFrame]:
