@@ -180,3 +180,72 @@ def test_repeated_mappings_that_cannot_be_paired_are_refused(files):
             survey=[d / "children.xlsx", d / "parents.xlsx"],
             mapping=[{"respondent": "child"}] * 3,
         )
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from cfeval.cli.app import app
+
+    return CliRunner(env={"COLUMNS": "200", "CFEVAL_LANG": "en"}).invoke(
+        app, [str(a) for a in args]
+    )
+
+
+def test_the_commands_suggest_check_and_score(files):
+    d, n_kids, n_adults = files
+    for name in ("children", "parents"):
+        result = _cli("mapping", "suggest", "chengdu-community", d / f"{name}.xlsx",
+                      "-o", d / f"cli-{name}.yaml")  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert (d / f"cli-{name}.yaml").read_text(encoding="utf-8") == suggest_mapping(
+            FW, d / f"{name}.xlsx"
+        )
+    data = ["--audit", d / "audit.csv",
+            "--survey", d / "children.xlsx", "--mapping", d / "cli-children.yaml",
+            "--survey", d / "parents.xlsx", "--mapping", d / "cli-parents.yaml"]  # fmt: skip
+    result = _cli("check", "chengdu-community", *data, "--out", d / "issues.csv")
+    assert result.exit_code == 1  # the one stray community
+    issues = pd.read_csv(d / "issues.csv")
+    assert issues.loc[issues["severity"] != "info", "code"].tolist() == ["unknown-community"]
+    result = _cli("score", "chengdu-community", *data, "-o", d / "scores.csv")
+    assert result.exit_code == 1, result.output
+    scores = pd.read_csv(d / "scores.csv")
+    assert sorted(scores["community_id"].unique()) == sorted(COMMUNITIES)
+
+
+def test_the_commands_refuse_mappings_that_cannot_be_paired(files):
+    d, _, _ = files
+    m = d / "one.yaml"
+    m.write_text("respondent: child\n", encoding="utf-8")
+    result = _cli("check", "chengdu-community", "--survey", d / "children.xlsx",
+                  "--survey", d / "parents.xlsx", "--mapping", m, "--mapping", m, "--mapping", m)  # fmt: skip
+    assert result.exit_code == 2
+    assert "3 mapping files for 2 survey file(s)" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_suggest_of_a_missing_file_is_a_usage_error(tmp_path):
+    result = _cli("mapping", "suggest", "chengdu-community", tmp_path / "nope.xlsx")
+    assert result.exit_code == 2 and "file not found" in result.stderr
+    result = _cli("mapping", "suggest", "chengdu-community", tmp_path / "x.xlsx", "-o",
+                  tmp_path / "no" / "m.yaml")  # fmt: skip
+    assert result.exit_code == 2
+
+
+def test_suggest_with_the_audit_writes_the_names_it_matched(files):
+    d, _, _ = files
+    text = suggest_mapping(FW, d / "parents.xlsx", audit=d / "audit.csv")
+    communities = yaml.safe_load(text)["communities"]
+    # the parents' file shortens the names (桂花巷 for 桂花巷社区): matched one to one
+    assert communities == {name.removesuffix("社区"): cid for cid, name in _names(d).items()}
+    text = suggest_mapping(FW, d / "children.xlsx", audit=d / "audit.csv")
+    assert '# "不存在社区": ?  # 1 rows; unknown; candidates: none' in text
+
+
+def _names(d):
+    audit = pd.read_csv(d / "audit.csv")
+    return dict(zip(audit["community_id"], audit["name"], strict=True))

@@ -35,6 +35,7 @@ _API = {
     "load_data": "cfeval.data.load",
     "check": "cfeval.data.load",
     "DataReport": "cfeval.data.load",
+    "suggest_mapping": "cfeval.data.suggest",
     "score": "cfeval.scoring.engine",
     "ScoreResult": "cfeval.scoring.result",
     "peers": "cfeval.results.insights",

@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from cfeval import __version__
-from cfeval.cli import check, frameworks, reports, score, tools
+from cfeval.cli import check, frameworks, mapping, reports, score, tools
 from cfeval.cli.common import LangOpt
 from cfeval.cli.language import CfevalCommand, CfevalGroup
 from cfeval.i18n import N_
@@ -80,6 +80,7 @@ for _command in (
 ):
     app.command(cls=CfevalCommand)(_command)
 app.add_typer(frameworks.app, name="frameworks")
+app.add_typer(mapping.app, name="mapping")
 
 
 def main() -> None:

@@ -63,12 +63,17 @@ AuditOpt = Annotated[
     Path | None,
     typer.Option("--audit", metavar="FILE", help=N_("Audit file (CSV, XLSX, Parquet).")),
 ]
+# Given once, a mapping serves every file; given once per --survey, the n-th mapping goes
+# with the n-th survey file; any other count is refused (cfeval.data.load.pair_mappings).
 MappingOpt = Annotated[
-    Path | None,
+    list[Path] | None,
     typer.Option(
         "--mapping",
         metavar="FILE",
-        help=N_("YAML mapping of headers/texts to item ids and codes."),
+        help=N_(
+            "YAML mapping of headers/texts to item ids and codes: once for every file, or "
+            "once per --survey in the same order."
+        ),
     ),
 ]
 SheetOpt = Annotated[

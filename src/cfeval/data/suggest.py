@@ -87,6 +87,10 @@ def suggest_mapping(
 
     fw = _as_framework(framework)
     table = _read(export, sheet)
+    if table.empty:
+        from cfeval.errors import DataError
+
+        raise DataError(f"{export}: the file is empty; export it again with its header row")
     platform = detect_platform(table.headers)
     matches = match_headers(fw, table.headers, "survey", None, platform)
     name = Path(str(export)).name
@@ -135,6 +139,11 @@ def _respondent_lines(fw: Framework, matches: list[HeaderMatch]) -> list[str]:
     common = set.intersection(*asked) if asked else set()
     if len(fw.respondents) == 1:
         return []
+    if not asked:
+        return [
+            "# who answered: no item column was placed, so the group cannot be told;",
+            f"# respondent: {next(iter(fw.respondents))}  # one of {', '.join(fw.respondents)}",
+        ]
     if len(common) == 1:
         (group,) = common
         return [
@@ -228,7 +237,8 @@ def _value_lines(fw: Framework, table: Table, matches: list[HeaderMatch]) -> lis
                 )
             else:
                 proposed.append(f"  # {_q(text)}: ?  # {n} cells; no option of {scale} is like it")
-    out = ["# Option texts seen in the item columns (text → code, cells):", *seen_lines]
+    out = ["# Option texts seen in the item columns (text → code, cells):"]
+    out += seen_lines or ["#   (no item column placed)"]
     if proposed:
         out += ["values:  # texts the framework's labels do not know (apply to every scale)"]
         out += proposed
