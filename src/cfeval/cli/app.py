@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from cfeval import __version__
-from cfeval.cli import check, frameworks, mapping, reports, score, tools
+from cfeval.cli import check, frameworks, mapping, reports, research, score, tools
 from cfeval.cli.common import LangOpt
 from cfeval.cli.language import CfevalCommand, CfevalGroup
 from cfeval.i18n import N_
@@ -75,6 +75,10 @@ for _command in (
     score.score,
     reports.report,
     reports.demo,
+    research.compare,
+    research.reliability,
+    research.breakdown,
+    research.export,
     tools.sample,
     tools.reference,
 ):

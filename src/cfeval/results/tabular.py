@@ -58,8 +58,8 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
 
     from openpyxl import Workbook
 
+    from cfeval._io import deterministic_zip
     from cfeval._safety import xlsx_value
-    from cfeval.scoring.result import _pin_zip_dates
 
     wb = Workbook(write_only=True)
     for name, frame in tables.items():
@@ -78,4 +78,4 @@ def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
             ws.append(cells)
     buf = io.BytesIO()
     wb.save(buf)
-    return _pin_zip_dates(buf.getvalue())
+    return deterministic_zip(buf.getvalue())
