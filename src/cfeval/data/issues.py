@@ -46,6 +46,8 @@ SEVERITY: dict[str, str] = {
     "platform-blank": "info",
     "community-by-name": "info",
     "ambiguous-community": "error",
+    "formula-without-value": "warning",
+    "duplicate-file": "warning",
 }
 
 

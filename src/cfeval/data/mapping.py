@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cfeval.data.platforms import BLANK_TEXTS, PLATFORMS
 from cfeval.errors import UsageError
 from cfeval.framework.model import Framework
+from cfeval.framework.yaml_limits import yaml_limit_problem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -178,9 +179,16 @@ def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:
         if not path.is_file():
             raise UsageError(f"{path}: mapping file not found")
         try:
-            source = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+            text = path.read_text(encoding="utf-8-sig")
+            limit = yaml_limit_problem(text)  # alias bombs etc., before building anything
+            if limit is not None:
+                line, column, message = limit
+                raise UsageError(f"{path}:{line}:{column}: mapping file refused: {message}")
+            source = yaml.safe_load(text) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: not a readable YAML mapping file: {exc}") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read the mapping file: {exc.strerror}") from None
     if not isinstance(source, dict):
         raise UsageError(f"{where}: a mapping file holds `columns:`, `values:`, `respondent:` …")
     # YAML turns unquoted keys like 1 or yes into numbers/booleans; headers are text.

@@ -52,6 +52,8 @@ class Table:
     rows_read: int = field(init=False)
     #: Where the columns come from when ``frame`` does not hold them.
     source: _Columns | None = field(default=None, repr=False)
+    #: Issues found while reading: (sheet row, column header, value, code, message).
+    notes: list[tuple] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.rows_read = len(self.frame)
@@ -237,35 +239,37 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if filled.all() else frame[filled]
 
 
-def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
-    import openpyxl
+def _read_xlsx(path: Path, raw: bytes, sheet: str | None, kind: str | None = None) -> Table:
     import pandas as pd
 
+    from cfeval.data.xlsx import choose_sheet, open_workbook, read_rows
+
     label = str(path)
+    # Read-only (streaming) with limits checked first; see cfeval.data.xlsx.
+    wb = open_workbook(raw, label)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken zip/xml
-        raise DataError(f"{label}: not a readable XLSX workbook ({exc})") from None
-    if sheet is not None and sheet not in wb.sheetnames:
-        raise UsageError(f"{label}: no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
-    ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        ws = choose_sheet(wb, sheet, kind, label)
+        rows, scan = read_rows(ws, label)
+    finally:
+        wb.close()
     sha = hashlib.sha256(raw).hexdigest()
+    skipped = 0
     while rows and all(v is None or str(v).strip() == "" for v in rows[0]):
         rows.pop(0)
+        skipped += 1
     if not rows:
         return Table(pd.DataFrame(), [], label, 2, sha, sheet=ws.title, empty=True)
     top = [None if v is None else str(v).strip() for v in rows[0]]
     header_rows = 1
-    merged_top = [r for r in ws.merged_cells.ranges if r.min_row == ws.min_row]
+    merged_top = [m for m in scan.merged if m[0] == skipped + 1 and m[3] <= len(top)]
     if merged_top and len(rows) > 1:
         # A merged group title over several columns: forward-fill it across its range and
         # join it with the second row ("基本信息/社区编号"); the header matcher looks at the
         # text after the last "/" when the whole does not match.
         header_rows = 2
-        for rng in merged_top:
-            for col in range(rng.min_col, rng.max_col + 1):
-                top[col - ws.min_column] = top[rng.min_col - ws.min_column]
+        for _, c0, _, c1 in merged_top:
+            for col in range(c0, c1 + 1):
+                top[col - 1] = top[c0 - 1]
         bottom = [None if v is None else str(v).strip() for v in rows[1]]
         top = [
             (t or "") if not b or b == t else (b if not t else f"{t}/{b}")
@@ -282,10 +286,18 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> Table:
     frame = frame.replace("", None).dropna(how="all")
     keep = [i for i, h in enumerate(top) if h or frame[i].notna().any()]
     frame = frame[keep]
-    headers = [headers[i] for i in keep]
-    frame.columns = range(len(keep))
-    first = ws.min_row + header_rows
-    return Table(frame, headers, label, first, sha, sheet=ws.title)
+    table = Table(
+        frame, [headers[i] for i in keep], label, skipped + 1 + header_rows, sha, sheet=ws.title
+    )
+    table.frame.columns = range(len(keep))
+    for row, col in scan.formulas_without_value:
+        if row > skipped + header_rows and col <= width:
+            message = (
+                "a formula saved without its value (a script wrote it, no spreadsheet "
+                "computed it): read as blank; open the file in Excel or WPS and save it again"
+            )
+            table.notes.append((row, headers[col - 1], None, "formula-without-value", message))
+    return table
 
 
 def _read_parquet(path: Path, raw: bytes) -> Table:
@@ -338,7 +350,9 @@ def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Tabl
     return Table(_drop_blank_rows(frame), headers, label, 2, sha)
 
 
-def read_table(source, label: str, sheet: str | None, text_headers) -> Table:
+def read_table(
+    source, label: str, sheet: str | None, text_headers, kind: str | None = None
+) -> Table:
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
@@ -355,7 +369,7 @@ def read_table(source, label: str, sheet: str | None, text_headers) -> Table:
     if suffix in (".xlsx", ".xlsm") or (
         suffix not in (".csv", ".txt", ".tsv") and raw[:2] == b"PK"
     ):
-        return _read_xlsx(path, raw, sheet)
+        return _read_xlsx(path, raw, sheet, kind)
     if suffix in (".parquet", ".pq") or raw[:4] == b"PAR1":
         return _read_parquet(path, raw)
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):

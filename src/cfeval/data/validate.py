@@ -72,7 +72,9 @@ def open_table(framework, source, kind, label, sheet, mapping, report) -> tuple[
     """The file as read, and whether it has data rows (an empty file is one issue)."""
     headers = peek_headers(source)
     text_headers = _text_headers(framework, headers, kind, mapping) if headers else set()
-    table = read_table(source, label, sheet, text_headers)
+    table = read_table(source, label, sheet, text_headers, kind)
+    for row, column, value, code, message in table.notes:
+        report.add(table.label, row, column, value, code, message)
     if table.encoding is not None:
         names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK/GB18030"}
         hint = (

@@ -25,6 +25,7 @@ from cfeval.framework.base import Loc
 from cfeval.framework.consistency import cross_check
 from cfeval.framework.messages import child, explain, strip_tags
 from cfeval.framework.model import Framework
+from cfeval.framework.yaml_limits import yaml_limit_problem
 from cfeval.framework.yaml_text import Located, compose, single_problem
 from cfeval.i18n import Msg
 
@@ -192,6 +193,11 @@ def _resolve(id_or_path: str | Path) -> Path:
 
 
 def _parse(text: str, source: str) -> Framework:
+    # Alias bombs, deep nesting and huge numbers are refused before any node is built.
+    limit = yaml_limit_problem(text)
+    if limit is not None:
+        line, column, message = limit
+        raise FrameworkError([Problem(source, line, column, "", message)], source)
     located = compose(text, source)
     problems = [
         Problem(source, line + 1, col + 1, _dotted(loc), msg)
