@@ -8,9 +8,10 @@ longest text in the shared strings. Only then are the cells read, with openpyxl'
 read-only (streaming) reader and explicit bounds, so a forged ``<dimension>`` cannot make
 it pad millions of empty rows.
 
-Sheet rule without ``--sheet``: the only visible sheet; else the visible sheet named like
-the data kind (``survey``/``问卷``/``调查``, ``audit``/``评估``/``检查``); otherwise a usage
-error that lists the sheets. A hidden sheet is never read unless named.
+Sheet rule without ``--sheet``: among the visible sheets that are not help sheets (named
+like help, instructions, codes, lists: ``说明``, ``代码``, ``选项`` ...), the only one; else the
+one named like the data kind (``survey``/``问卷``/``调查``, ``audit``/``评估``/``审核``);
+otherwise a usage error that lists the sheets. A hidden sheet is never read unless named.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ _KIND_NAMES = {
     "survey": ("survey", "问卷", "调查", "data", "数据"),
     "audit": ("audit", "评估", "检查", "审核"),
 }
+#: Sheets that explain or list codes rather than hold data (cfeval's own field kit has them).
+_HELPER_NAMES = ("help", "instruction", "readme", "codes", "lists", "说明", "代码", "编码", "选项")
 
 
 def _column_number(letters: bytes) -> int:
@@ -122,7 +125,11 @@ def choose_sheet(wb, sheet: str | None, kind: str | None, label: str):
         if sheet not in names:
             raise UsageError(f"{label}: no sheet {sheet!r}; sheets: {listed}")
         return wb[sheet]
-    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    visible = [
+        ws
+        for ws in wb.worksheets
+        if ws.sheet_state == "visible" and not any(h in ws.title.lower() for h in _HELPER_NAMES)
+    ]
     if len(visible) == 1:
         return visible[0]
     words = _KIND_NAMES.get(kind or "", ())
