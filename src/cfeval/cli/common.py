@@ -78,7 +78,13 @@ MappingOpt = Annotated[
 ]
 SheetOpt = Annotated[
     str | None,
-    typer.Option("--sheet", metavar="NAME", help=N_("XLSX sheet name (default: the first).")),
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help=N_(
+            "XLSX sheet name (default: the only data sheet, else the one named like the data)."
+        ),
+    ),
 ]
 
 
