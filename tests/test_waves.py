@@ -192,3 +192,29 @@ def test_sample_data_has_eight_two_wave_communities():
     iv = changes[changes["basis"] == "interval"]
     assert (iv.loc[iv["change_class"] == "increase", "ci_low"] > 0).all()
     assert (iv.loc[iv["ci_low"] <= 0, "change_class"] != "increase").all()
+
+
+def test_report_section_since_the_last_assessment(fw):
+    from cfeval.report.changes import comparison_changes, since_last_section
+
+    result = _result(fw)
+    section = since_last_section(result, "C1", "2", lang="zh")
+    assert section["title"] == "与上次评估相比"
+    assert section["total"]["class_text"] == "明显提升"
+    assert section["total"]["interval"].startswith("95% 置信区间 +")
+    assert [r["label"] for r in section["top"]] == ["议事会", "声音", "安全感"]
+    assert section["top"][0]["interval"] == "来自审核表记录，无抽样误差"
+    assert section["note"] is None
+    assert since_last_section(result, "C1", "1", lang="zh") is None
+
+    old = fw.model_copy(deep=True)
+    old.version = "0.9"
+    before = score(old, survey=_survey({"1": W1}), audit=_audit({"1": 0.0}))
+    noted = since_last_section(result, "C1", "2", lang="en", previous=before)
+    assert "from version 0.9 to 1" in noted["note"]
+
+    comparison = comparison_changes(result, lang="en", names={"C1": "Community one"})
+    assert [r["label"] for r in comparison["rows"]] == ["Community one"]
+    assert comparison["chart"].startswith("data:image/svg+xml;base64,")
+    one = score(fw, survey=_survey({"1": W1}), audit=_audit({"1": 0.0}))
+    assert comparison_changes(one, lang="en") is None

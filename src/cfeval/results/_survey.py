@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cfeval.errors import UsageError
+from cfeval.i18n import Msg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,10 +26,10 @@ def survey_frame(framework: Framework, data: Any) -> pd.DataFrame:
 
     survey = getattr(data, "survey", data)
     if not isinstance(survey, pd.DataFrame):
-        raise UsageError("pass a Dataset (cfeval.load_data) or a survey DataFrame")
+        raise UsageError(Msg("pass a Dataset (cfeval.load_data) or a survey DataFrame"))
     missing = [c for c in ("community_id", "respondent") if c not in survey.columns]
     if missing:
-        raise UsageError(f"survey frame lacks column(s) {missing}")
+        raise UsageError(Msg("survey frame lacks column(s) {columns}", columns=", ".join(missing)))
     out = survey.copy(deep=False)
     out["community_id"] = out["community_id"].astype(str)
     out["wave"] = out["wave"].astype(str) if "wave" in out.columns else "1"
@@ -37,7 +38,12 @@ def survey_frame(framework: Framework, data: Any) -> pd.DataFrame:
         out["weight"] = 1.0
     unknown = sorted(set(out["respondent"]) - set(framework.respondents))
     if unknown:
-        raise UsageError(f"survey has respondent groups the framework does not declare: {unknown}")
+        raise UsageError(
+            Msg(
+                "survey has respondent groups the framework does not declare: {groups}",
+                groups=", ".join(unknown),
+            )
+        )
     return out
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfeval._io import atomic_write
 from cfeval.errors import UsageError
-from cfeval.i18n import N_
+from cfeval.i18n import N_, Msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,9 +132,17 @@ def write_analysis(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise UsageError(f"cannot write {str(path)!r}: use a .dta, .sav or .csv file name")
+        raise UsageError(
+            Msg("cannot write {path!r}: use a .dta, .sav or .csv file name", path=str(path))
+        )
     if not path.parent.exists():
-        raise UsageError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
+        raise UsageError(
+            Msg(
+                "cannot write {path!r}: folder {folder!r} does not exist",
+                path=str(path),
+                folder=str(path.parent),
+            )
+        )
     w = words(lang)
     labels, values = _labels(frame, framework, w)
     if suffix == ".csv":
@@ -341,7 +349,7 @@ def anonymised_microdata(
     from cfeval.results._survey import survey_frame
 
     if ids not in ("random", "sequential"):
-        raise UsageError(f"ids must be 'random' or 'sequential', not {ids!r}")
+        raise UsageError(Msg("ids must be 'random' or 'sequential', not {ids!r}", ids=ids))
     survey = survey_frame(framework, data).reset_index(drop=True)
     item_ids = [it.id for it in framework.items()]
     items = [c for c in dict.fromkeys(item_ids) if c in survey.columns]

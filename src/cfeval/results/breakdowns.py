@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfeval.errors import UsageError
+from cfeval.i18n import Msg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,14 +92,24 @@ def breakdown(
     if by in _NOT_BY or by not in survey.columns:
         usable = [c for c in survey.columns if c not in _NOT_BY and not _is_item(framework, c)]
         raise UsageError(
-            f"cannot break down by {by!r}: choose a respondent column ({', '.join(usable)})"
+            Msg(
+                "cannot break down by {by!r}: choose a respondent column ({columns})",
+                by=by,
+                columns=", ".join(usable),
+            )
         )
     cats = _categories(survey[by], bins)
     chosen = survey_indicators(framework)
     if indicators is not None:
         unknown = sorted(set(indicators) - {ind.id for _, ind in chosen})
         if unknown:
-            raise UsageError(f"not survey indicators of {framework.id}: {unknown}")
+            raise UsageError(
+                Msg(
+                    "not survey indicators of {framework}: {ids}",
+                    framework=framework.id,
+                    ids=", ".join(unknown),
+                )
+            )
         chosen = [(p, ind) for p, ind in chosen if ind.id in set(indicators)]
     level = float(framework.scoring.ci_level)
     unit = survey["community_id"].astype(str) + "\x1f" + survey["wave"].astype(str)
@@ -188,7 +199,7 @@ def _categories(col: pd.Series, bins: list[float] | None) -> pd.Series:
         return col.astype(object).where(col.notna(), None).map(lambda v: v if v is None else str(v))
     edges = sorted(float(b) for b in bins)
     if len(edges) < 2 or len(set(edges)) != len(edges):
-        raise UsageError(f"bins need at least two different edges, got {bins}")
+        raise UsageError(Msg("bins need at least two different edges, got {bins}", bins=bins))
     values = pd.to_numeric(col, errors="coerce")
     labels = [f"[{a:g}, {b:g})" for a, b in zip(edges, edges[1:], strict=False)]
     return pd.cut(values, edges, right=False, labels=labels).astype(object)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfeval.errors import UsageError
-from cfeval.i18n import N_
+from cfeval.i18n import N_, Msg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,12 +101,17 @@ def reliability(
     from cfeval.results._survey import item_matrix, survey_frame, survey_indicators
 
     if n_boot < 0:
-        raise UsageError("n_boot must be 0 (no ω interval) or more")
+        raise UsageError(Msg("n_boot must be 0 (no ω interval) or more"))
     survey = survey_frame(framework, data)
     by = [by] if isinstance(by, str) else list(by or [])
     absent = [c for c in by if c not in survey.columns]
     if absent:
-        raise UsageError(f"cannot split by {absent}: the survey has no such column")
+        raise UsageError(
+            Msg(
+                "cannot split by {columns}: the survey has no such column",
+                columns=", ".join(absent),
+            )
+        )
     level = float(framework.scoring.ci_level)
     rng = np.random.default_rng(seed)
     scale_rows, item_rows = [], []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from cfeval._io import atomic_write
 from cfeval._safety import csv_text as _safe_csv
 from cfeval.errors import UsageError
+from cfeval.i18n import Msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,9 +39,17 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path) -> list[Path
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise UsageError(f"cannot write {str(path)!r}: use a .csv or .xlsx file name")
+        raise UsageError(
+            Msg("cannot write {path!r}: use a .csv or .xlsx file name", path=str(path))
+        )
     if not path.parent.exists():
-        raise UsageError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
+        raise UsageError(
+            Msg(
+                "cannot write {path!r}: folder {folder!r} does not exist",
+                path=str(path),
+                folder=str(path.parent),
+            )
+        )
     if suffix == ".xlsx":
         atomic_write(path, _xlsx_bytes(tables))
         return [path]

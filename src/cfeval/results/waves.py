@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cfeval.errors import UsageError
-from cfeval.i18n import N_
+from cfeval.i18n import N_, Msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +103,13 @@ def wave_changes(
     b = _wave_frame(result, w_to)
     common = sorted(set(a["community_id"]) & set(b["community_id"]))
     if not common:
-        raise UsageError(f"no community was assessed in both wave {w_from!r} and wave {w_to!r}")
+        raise UsageError(
+            Msg(
+                "no community was assessed in both wave {old!r} and wave {new!r}",
+                old=w_from,
+                new=w_to,
+            )
+        )
     keep = ["community_id", "path", "score", "se", "df", "n", "grade"]
     b = b[b["community_id"].isin(common)]
     a = a[a["community_id"].isin(common)]
@@ -229,19 +235,26 @@ def _pick_waves(result, before, waves) -> tuple[str, str]:
         ordered = sorted(have_to, key=_wave_key)
         if len(ordered) < 2:
             raise UsageError(
-                f"the results have only one wave ({', '.join(ordered)}); a change needs two waves"
+                Msg(
+                    "the results have only one wave ({waves}); a change needs two waves",
+                    waves=", ".join(ordered),
+                )
             )
         return ordered[-2], ordered[-1]
     waves = [str(w).strip() for w in waves]
     if len(waves) != 2:
-        raise UsageError(f"give two waves to compare (from, to), not {len(waves)}")
+        raise UsageError(Msg("give two waves to compare (from, to), not {n}", n=len(waves)))
     w_from, w_to = waves
     if w_from == w_to and before is result:
-        raise UsageError(f"wave {w_from!r} compared with itself: give two different waves")
+        raise UsageError(
+            Msg("wave {wave!r} compared with itself: give two different waves", wave=w_from)
+        )
     for w, have in ((w_from, have_from), (w_to, have_to)):
         if w not in have:
             known = ", ".join(sorted(have, key=_wave_key))
-            raise UsageError(f"wave {w!r} is not in the results; waves: {known}")
+            raise UsageError(
+                Msg("wave {wave!r} is not in the results; waves: {known}", wave=w, known=known)
+            )
     return w_from, w_to
 
 
