@@ -230,6 +230,29 @@ def test_every_bad_cell_and_row_is_listed(full_framework):
     assert "child (儿童/Children)" in by_code["unknown-respondent-group"].message
 
 
+def test_issue_messages_speak_the_language_asked_for(full_framework, monkeypatch):
+    monkeypatch.setenv("CFEVAL_LANG", "en")
+    en = {i.code: i.message for i in check(full_framework, survey=DATA / "bad_values.csv").issues}
+    zh_report = check(full_framework, survey=DATA / "bad_values.csv", lang="zh")
+    zh = {i.code: i.message for i in zh_report.issues}
+    assert set(zh) == set(en)  # the same issues, only the words differ
+    assert (
+        en["out-of-range"]
+        == "7 is outside scale agree5 (1..5); it was left blank (correct the value)"
+    )
+    assert zh["out-of-range"] == "7 超出量表 agree5 (1..5) 的范围；已留空（请更正）"
+    assert zh["encoding"] == "按 UTF-8 读取"
+    assert zh["missing-community-id"] == "缺少社区编号；请填写，否则此行无法使用"
+    assert zh["bad-weight"].startswith("权重 '0' 不是正数")
+    assert zh["duplicate-respondent"].startswith("同一社区同一轮次中已出现此答卷编号")
+    for text in zh.values():  # every message is translated: no English sentence left
+        assert not any(word in text for word in (" the ", " was ", " is not ")), text
+    monkeypatch.setenv("CFEVAL_LANG", "zh")  # without lang=, the environment decides
+    assert (
+        check(full_framework, survey=DATA / "bad_values.csv").issues[0].message == "按 UTF-8 读取"
+    )
+
+
 def test_respondent_ids_never_appear_in_the_report(full_framework):
     # An id may be a phone number; the duplicate line names the row, not the id.
     frame = pd.DataFrame(

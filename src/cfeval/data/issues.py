@@ -20,6 +20,8 @@ from cfeval._safety import csv_text
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cfeval.i18n import Words
+
 __all__ = ["SEVERITY", "Issue", "FileInfo", "DataReport", "show"]
 
 #: Default severity of each issue code (``missing-column`` is an error for community_id).
@@ -89,6 +91,17 @@ class DataReport:
     issues: list[Issue] = field(default_factory=list)
     files: list[FileInfo] = field(default_factory=list)
     excluded_rows: Counter = field(default_factory=Counter)
+    #: The language of the messages (``zh``/``en``; None: the environment's), chosen when
+    #: the data is read: a report is written in one language.
+    lang: str | None = field(default=None, compare=False)
+
+    @property
+    def words(self) -> Words:
+        """The words the messages of this report are written in."""
+        from cfeval.i18n import resolve_lang, words
+
+        # resolved here: words(None) is cached, and the environment may change
+        return words(resolve_lang(self.lang))
 
     def add(
         self,

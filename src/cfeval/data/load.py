@@ -23,12 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cfeval._columns import (
+    AUDIT_COLUMNS,
+    ID_COLUMNS,
+    SURVEY_OPTIONAL,
+    SURVEY_REQUIRED,
+    SURVEY_TEXT,
+)
 from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue
 from cfeval.data.mapping import load_mapping
 from cfeval.data.names import CommunityNames, resolve_by_name, unknown_hint
 from cfeval.data.readers import Table
 from cfeval.data.validate import Part, audit_part, open_table, survey_part
 from cfeval.errors import UsageError
+from cfeval.i18n import N_
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,8 +57,18 @@ __all__ = [
     "pair_mappings",
 ]
 
-SURVEY_TEXT = ("community_id", "wave", "respondent", "respondent_id", "city", "district", "gender")
-AUDIT_TEXT = ("community_id", "wave", "name", "city", "district")
+_UNKNOWN_COMMUNITY = N_(
+    "community {community!r} is not in the audit file; the row was excluded (check the id's "
+    "spelling or add the community to the audit)"
+)
+_DUPLICATE_RESPONDENT = N_(
+    "this respondent id already appears for the same community and wave; the first row was "
+    "kept and this one excluded"
+)
+_DUPLICATE_COMMUNITY = N_(
+    "this community (and wave) already has an audit row; the first row was kept and this one "
+    "excluded (merge the two rows)"
+)
 
 
 @dataclass
@@ -109,21 +127,16 @@ def _survey_frame(framework, parts, report, known: set[str] | None, names=None):
         unknown = ~frame["community_id"].isin(known).to_numpy() & ~drop
         for i in np.flatnonzero(unknown):
             cid = frame["community_id"].iloc[i]
-            report.add(
-                files[i], int(rows[i]), headers[files[i]].get("community_id"), cid,
-                "unknown-community",
-                f"community {cid!r} is not in the audit file; the row was excluded (check the "
-                "id's spelling or add the community to the audit)" + unknown_hint(names, cid),
-            )  # fmt: skip
+            text = report.words(_UNKNOWN_COMMUNITY, community=cid) + unknown_hint(names, cid)
+            header = headers[files[i]].get("community_id")
+            report.add(files[i], int(rows[i]), header, cid, "unknown-community", text)
         report.exclude("unknown-community", unknown.sum())
         drop |= unknown
     has_id = frame["respondent_id"].notna().to_numpy() & ~drop
     dup = _dedupe(
         frame[has_id], ["community_id", "wave", "respondent_id"],
         (files[has_id], rows[has_id], headers), report, "duplicate-respondent",
-        "this respondent id already appears for the same community and wave; the first row "
-        "was kept and this one excluded",
-        "respondent_id", show=False,
+        report.words(_DUPLICATE_RESPONDENT), "respondent_id", show=False,
     )  # fmt: skip
     drop[np.flatnonzero(has_id)[dup]] = True
     kept_files = Counter(files[~drop])
@@ -184,8 +197,7 @@ def _tidy_survey(framework, frame, items):
     for name in ("weight", "age"):
         if name in frame:
             frame[name] = frame[name].astype("float64")
-    order = ["community_id", "wave", "respondent", "weight", "respondent_id"]
-    order += [c for c in ("city", "district", "age", "gender") if c in frame]
+    order = [*SURVEY_REQUIRED, *(c for c in SURVEY_OPTIONAL if c in frame)]
     # The item block becomes the frame's float block as it is (column-major is the layout
     # pandas keeps); copying 60 million-row columns again would double the peak.
     out = pd.DataFrame(items, columns=[it.id for it in framework.items()], copy=False)
@@ -199,10 +211,8 @@ def _audit_frame(framework, parts, report, survey=None):
 
     frame, where = _concat(parts)
     dup = _dedupe(
-        frame, ["community_id", "wave"], where, report, "duplicate-community",
-        "this community (and wave) already has an audit row; the first row was kept and this "
-        "one excluded (merge the two rows)",
-        "community_id", show=True,
+        frame, list(ID_COLUMNS), where, report, "duplicate-community",
+        report.words(_DUPLICATE_COMMUNITY), "community_id", show=True,
     )  # fmt: skip
     files = where[0]
     frame = frame[~dup].reset_index(drop=True)
@@ -212,7 +222,7 @@ def _audit_frame(framework, parts, report, survey=None):
         waves = survey[["community_id", "wave"]].drop_duplicates()
         frame = frame.drop(columns="wave").merge(waves, on="community_id", how="left")
         frame["wave"] = frame["wave"].fillna("1")
-    for name in AUDIT_TEXT:
+    for name in AUDIT_COLUMNS:
         frame[name] = frame[name].astype("str")
     for key, spec in framework.fields.items():
         if spec.type == "category":
@@ -221,28 +231,22 @@ def _audit_frame(framework, parts, report, survey=None):
             )
         else:
             frame[key] = frame[key].astype("float64")
-    order = [*AUDIT_TEXT, *framework.fields]
+    order = [*AUDIT_COLUMNS, *framework.fields]
     return frame[order], kept_files
 
 
 def _empty_survey(framework):
     import pandas as pd
 
-    cols = {
-        "community_id": "str",
-        "wave": "str",
-        "respondent": "str",
-        "weight": "float64",
-        "respondent_id": "str",
-        **{it.id: "float64" for it in framework.items()},
-    }
+    cols = {c: "float64" if c == "weight" else "str" for c in SURVEY_REQUIRED}
+    cols.update({it.id: "float64" for it in framework.items()})
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
 def _empty_audit(framework):
     import pandas as pd
 
-    cols = {c: "str" for c in AUDIT_TEXT}
+    cols = {c: "str" for c in AUDIT_COLUMNS}
     for key, spec in framework.fields.items():
         cols[key] = object if spec.type == "category" else "float64"
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
@@ -281,7 +285,7 @@ def _parts(framework, sources, kind, mappings, sheet, report) -> tuple[list[Part
     build = survey_part if kind == "survey" else audit_part
     parts, tables = [], []
     for i, (source, mapping) in enumerate(zip(sources, mappings, strict=True)):
-        sub = DataReport()
+        sub = DataReport(lang=report.lang)
         table, usable = open_table(
             framework, source, kind, _label(source, kind, i), sheet, mapping, sub
         )
@@ -327,13 +331,20 @@ def _file_info(kind: str, table: Table, kept: Counter) -> FileInfo:
 
 
 def load_data(
-    framework, survey=None, audit=None, mapping=None, sheet: str | None = None
+    framework,
+    survey=None,
+    audit=None,
+    mapping=None,
+    sheet: str | None = None,
+    *,
+    lang: str | None = None,
 ) -> Dataset:
     """Read survey file(s) and an audit file, check them against each other, report all.
 
     ``survey`` is a path, a DataFrame or a list of them; ``audit`` is one path or frame.
     ``mapping`` is one mapping for every file, or a list with one per survey file in the
-    same order (see :func:`pair_mappings`).
+    same order (see :func:`pair_mappings`). ``lang`` (``zh``/``en``, default: the
+    environment's) is the language of the report's messages.
     Survey rows of a community missing from the audit are excluded (``unknown-community``);
     an audit without a wave column applies to every wave of the survey.
 
@@ -343,7 +354,7 @@ def load_data(
     framework = _as_framework(framework)
     surveys, audits = _sources(survey), _sources(audit)
     s_maps, a_map = pair_mappings(mapping, len(surveys))
-    report = DataReport()
+    report = DataReport(lang=lang)
     s_parts, s_tables = _parts(framework, surveys, "survey", s_maps, sheet, report)
     a_parts, a_tables = _parts(framework, audits, "audit", [a_map] * len(audits), sheet, report)
     known = names = None
@@ -372,24 +383,28 @@ def load_data(
     return Dataset(framework, survey_df, audit_df, report, list(report.files))
 
 
-def read_survey(framework, path_or_frame, *, mapping=None, sheet: str | None = None):
+def read_survey(framework, path_or_frame, *, mapping=None, sheet: str | None = None, lang=None):
     """Read one survey file or frame: ``(survey frame, DataReport)``.
 
     >>> survey, report = read_survey(fw, "children.csv")  # doctest: +SKIP
     """
-    ds = load_data(framework, survey=[path_or_frame], mapping=mapping, sheet=sheet)
+    ds = load_data(framework, survey=[path_or_frame], mapping=mapping, sheet=sheet, lang=lang)
     return ds.survey, ds.report
 
 
-def read_audit(framework, path_or_frame, *, mapping=None, sheet: str | None = None):
+def read_audit(framework, path_or_frame, *, mapping=None, sheet: str | None = None, lang=None):
     """Read one audit file or frame: ``(audit frame, DataReport)``.
 
     >>> audit, report = read_audit(fw, "audit.xlsx", sheet="检查表")  # doctest: +SKIP
     """
-    ds = load_data(framework, audit=path_or_frame, mapping=mapping, sheet=sheet)
+    ds = load_data(framework, audit=path_or_frame, mapping=mapping, sheet=sheet, lang=lang)
     return ds.audit, ds.report
 
 
-def check(framework, survey=None, audit=None, mapping=None, sheet: str | None = None) -> DataReport:
+def check(
+    framework, survey=None, audit=None, mapping=None, sheet: str | None = None, *, lang=None
+) -> DataReport:
     """Only the report of :func:`load_data`: every problem in the given files."""
-    return load_data(framework, survey=survey, audit=audit, mapping=mapping, sheet=sheet).report
+    return load_data(
+        framework, survey=survey, audit=audit, mapping=mapping, sheet=sheet, lang=lang
+    ).report

@@ -18,7 +18,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from cfeval.errors import UsageError
-from cfeval.i18n import words
+from cfeval.i18n import resolve_lang, words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,7 +43,7 @@ def pick_wave(result: ScoreResult, community_id: str, wave: str | None = None) -
     """
     comm = result.communities
     waves = sorted(comm.loc[comm["community_id"] == community_id, "wave"].astype(str).unique())
-    w = words()
+    w = words(resolve_lang(None))
     if not waves:
         raise UsageError(w("no community {community} in the results", community=community_id))
     if wave is None:
@@ -184,7 +184,7 @@ def strengths(
     Columns: ``node_id, path, label, score, points, max_points, status``.
     """
     wave = pick_wave(result, community_id, wave)
-    w = words(lang)
+    w = words(resolve_lang(lang))
     ind = _indicators(result, community_id, wave)
     ind = ind[(ind["status"].astype(str) == "ok") & (ind["score"].astype(float).fillna(0) > 0)]
     ind = ind.assign(_s=-ind["score"].astype(float), _m=-ind["max_points"].astype(float).fillna(0))
@@ -213,7 +213,7 @@ def priorities(
     recommendation``.
     """
     wave = pick_wave(result, community_id, wave)
-    w = words(lang)
+    w = words(resolve_lang(lang))
     ind = _indicators(result, community_id, wave)
     gain = ind["potential_gain"].astype(float).fillna(0)
     ind = ind[gain > _GAIN_EPS].assign(_g=-gain[gain > _GAIN_EPS])
@@ -251,7 +251,7 @@ def shortfalls(
     import pandas as pd
 
     wave = pick_wave(result, community_id, wave)
-    w = words(lang)
+    w = words(resolve_lang(lang))
     fw = result.framework
     bg = _one(result.by_group, community_id, wave).reset_index(drop=True)
     if bg.empty:

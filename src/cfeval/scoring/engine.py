@@ -83,7 +83,7 @@ def score(
     are turned into a Dataset by :func:`cfeval.load_data` first, with the same checks as
     files, and its report travels with the result. ``framework`` may be a framework id or
     file, loaded by :func:`cfeval.load_framework`. ``lang`` is the language of the notes'
-    messages (default: the environment's).
+    and data-report messages (default: the environment's).
 
     >>> result = score(fw, survey="survey.csv", audit="audit.xlsx")  # doctest: +SKIP
     >>> result.to_frame().query("kind == 'total'")[["community_id", "score", "grade"]]  # doctest: +SKIP
@@ -92,7 +92,7 @@ def score(
 
     fw = framework if isinstance(framework, Framework) else _load_framework(framework)
     if data is None:
-        data = load_data(fw, survey=survey, audit=audit, mapping=mapping, sheet=sheet)
+        data = load_data(fw, survey=survey, audit=audit, mapping=mapping, sheet=sheet, lang=lang)
     elif not isinstance(data, Dataset):
         raise UsageError("pass survey and audit frames as survey=... and audit=...")
     elif survey is not None or audit is not None:
@@ -196,7 +196,7 @@ class _Engine:
     # -- evaluation ------------------------------------------------------------------
 
     def run(self, lang: str | None = None) -> ScoreResult:
-        from cfeval.i18n import words
+        from cfeval.i18n import resolve_lang, words
         from cfeval.scoring.frames import by_group_frame, score_frames
         from cfeval.scoring.notes import notes_frame
         from cfeval.scoring.result import ScoreResult, provenance
@@ -217,7 +217,9 @@ class _Engine:
         if self.fw.scoring.missing == "fail":
             self._fail_on_missing(values)
         frames = score_frames(self, values)
-        notes = notes_frame(self, values, frames["bonus_rows"], frames["veto_notes"], words(lang))
+        notes = notes_frame(
+            self, values, frames["bonus_rows"], frames["veto_notes"], words(resolve_lang(lang))
+        )
         return ScoreResult(
             framework=self.fw,
             scores=frames["scores"],

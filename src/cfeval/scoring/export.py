@@ -143,14 +143,14 @@ def headers(result: ScoreResult, lang: str | None = None) -> dict[str, str]:
             out[f"n_{key}"] = f"{group.label.get('zh', key)} n_{key}"
         return out
     w = words(lang)
-    out.update({c: words(lang)(m) for c, (m, _) in _HEADERS.items()})
+    out.update({c: w(m) for c, (m, _) in _HEADERS.items()})
     for col in ("label", "grade", "respondent"):
         for lg in ("zh", "en"):
-            out[f"{col}_{lg}"] = f"{words(lang)(_HEADERS[col + '_' + lg][0])} ({lg})"
+            out[f"{col}_{lg}"] = f"{w(_HEADERS[col + '_' + lg][0])} ({lg})"
     for col, message in _INTERVAL.items():
-        out[col] = words(lang)(message, level=w.percent(level))
+        out[col] = w(message, level=w.percent(level))
     for key, group in fw.respondents.items():
-        out[f"n_{key}"] = words(lang)("{group}, sample size", group=w.label(group.label))
+        out[f"n_{key}"] = w("{group}, sample size", group=w.label(group.label))
     return out
 
 
