@@ -168,3 +168,18 @@ def test_write_tables(fw, tmp_path):
     (xlsx,) = rel.write(tmp_path / "rel.xlsx")
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert set(sheets) == {"scales", "items"} and len(sheets["items"]) == len(rel.items)
+
+
+def test_report_appendix_lists_scales_below_point_seven(fw):
+    from cfeval.report.scales import reliability_appendix
+
+    good = _survey(_answers(100, seed=8), wave="1")
+    noise = np.random.default_rng(9).integers(1, 6, size=(100, 3)).astype(float)
+    rel = reliability(fw, pd.concat([good, _survey(noise, wave="2")]), by="wave", n_boot=0)
+    note = reliability_appendix(rel.scales, fw, lang="zh")
+    assert note["title"] == "问卷量表的信度"
+    assert note["lead"].startswith("2 个问卷量表中有 1 个信度低于 0.7")
+    assert len(note["rows"]) == 1 and note["rows"][0].startswith("声音（儿童，3 题）：α ")
+    fine = reliability_appendix(reliability(fw, good, n_boot=0).scales, fw, lang="en")
+    assert fine["rows"] == [] and "at least 0.7" in fine["lead"]
+    assert reliability_appendix(None, fw, lang="en") is None
