@@ -243,3 +243,46 @@ def test_communities_come_from_the_audit_file_then_the_ids_given(chengdu):
     assert sum(r.community_id == "CD-JJ-001" for r in rows) == 1
     with pytest.raises(UsageError, match="cannot be blank"):
         kit_communities(chengdu, ["  "])
+
+
+@pytest.mark.parametrize("fid", SHIPPED)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_writes_the_whole_kit_for_every_framework(fid, lang, tmp_path, monkeypatch):
+    """Every part for every shipped framework and language; the PDFs are stood in for by
+    their HTML here (rendering is tested in test_collect_paper.py and the CLI test)."""
+    from cfeval.collect import kit
+
+    def html_instead(fw, group, path, lang):
+        path.write_text(questionnaire_html(fw, group, lang), encoding="utf-8")
+        return path
+
+    monkeypatch.setattr(kit, "write_questionnaire", html_instead)
+    fw = load_framework(fid)
+    written = kit.template(fw, tmp_path / "kit", lang=lang, communities=["X-1"])
+    groups = survey_groups(fw)
+    expected = {"audit.xlsx", "xlsform_audit.xlsx"}
+    for g in groups:
+        expected |= {
+            f"questionnaire_{g}.pdf",
+            f"entry_{g}.xlsx",
+            f"xlsform_{g}.xlsx",
+            f"text_{g}.txt",
+            f"text_{g}_mapping.yaml",
+        }
+    assert {p.name for p in written} == expected
+    assert {p.name for p in (tmp_path / "kit").iterdir()} == expected  # nothing left over
+    assert [p.name for p in tmp_path.iterdir()] == ["kit"]  # the staging folder is gone
+
+
+def test_a_failed_kit_leaves_nothing_behind(chengdu, tmp_path, monkeypatch):
+    from cfeval.collect import kit
+    from cfeval.errors import CfevalError
+
+    def fail(*args, **kwargs):
+        raise CfevalError("the report font cannot draw these characters: ...")
+
+    monkeypatch.setattr(kit, "write_entry_workbook", fail)
+    monkeypatch.setattr(kit, "write_questionnaire", lambda fw, g, path, lang: path)
+    with pytest.raises(CfevalError):
+        kit.template(chengdu, tmp_path / "kit", lang="zh")
+    assert list(tmp_path.iterdir()) == []
