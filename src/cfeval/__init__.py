@@ -56,6 +56,9 @@ _API = {
     "write_analysis": "cfeval.results.analysis_export",
     "anonymised_microdata": "cfeval.results.analysis_export",
     "write_microdata": "cfeval.results.analysis_export",
+    "template": "cfeval.collect.kit",
+    "progress": "cfeval.collect.progress",
+    "write_progress": "cfeval.collect.progress",
 }
 
 __all__ = ["__version__", *_API]

@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from cfeval import __version__
-from cfeval.cli import check, frameworks, mapping, reports, research, score, tools
+from cfeval.cli import check, collect, frameworks, mapping, reports, research, score, tools
 from cfeval.cli.common import LangOpt
 from cfeval.cli.language import CfevalCommand, CfevalGroup
 from cfeval.i18n import N_
@@ -81,6 +81,8 @@ for _command in (
     research.export,
     tools.sample,
     tools.reference,
+    collect.template,
+    collect.progress,
 ):
     app.command(cls=CfevalCommand)(_command)
 app.add_typer(frameworks.app, name="frameworks")
