@@ -270,3 +270,45 @@ def test_zip_dates_are_pinned_by_one_helper():
     assert entry.date_time == (1980, 1, 1, 0, 0, 0) and entry.external_attr >> 16 == 0o600
     assert b">2000-01-01T00:00:00Z<" in out.read("docProps/core.xml")
     assert out.read("xl/sheet.xml") == b"<a/>"
+
+
+def test_a_framework_at_90_percent_says_90_in_every_export(tmp_path):
+    """A copy of the oracle framework with `ci_level: 0.9`: no export types "95%"."""
+    text = (ORACLE / "points.yaml").read_text(encoding="utf-8")
+    text = text.replace("  method: points\n", "  method: points\n  ci_level: 0.9\n", 1)
+    (tmp_path / "p90.yaml").write_text(text, encoding="utf-8")
+    fw = load_framework(tmp_path / "p90.yaml")
+    assert fw.scoring.ci_level == 0.9
+    survey = pd.DataFrame(
+        {
+            "community_id": ["X"] * 5,
+            "respondent": ["child", "child", "child", "child", "parent"],
+            "v1": [4.0, 4.0, 5.0, 3.0, 3.0],
+            "v3": [4.0, 5.0, 4.0, 4.0, 5.0],
+        }
+    )
+    audit = pd.DataFrame({"community_id": ["X"], "incident": [1.0], "partners": [9.0]})
+    from openpyxl import load_workbook
+
+    for lang in ("zh", "en"):
+        r = score(fw, survey=survey, audit=audit, lang=lang)
+        words = []
+        for ext in ("csv", "json"):
+            words.append(r.write(tmp_path / f"s.{ext}").read_text(encoding="utf-8"))
+        for xlsx_lang in (None, lang):
+            wb = load_workbook(r.write(tmp_path / "s.xlsx", lang=xlsx_lang))
+            words += [str(c.value) for ws in wb for row in ws.iter_rows() for c in row]
+        words += list(r.notes["message"]) + [i.message for i in r.report.issues]
+        joined = "\n".join(words)
+        assert "95%" not in joined and "95 %" not in joined
+        assert "90%" in joined  # the interval headers name the framework's level
+    # and the interval itself is the 90% one. Children's voice, (v − 1)/4 averaged over v1
+    # and v3: 0.75, 0.875, 0.875, 0.625, mean 0.78125; squared deviations sum to 0.04296875;
+    # equal weights: var = 4/3 × 0.04296875 / 4², df = 3; half-width t_.95(3) × se.
+    from scipy.stats import t
+
+    bg = r.by_group.set_index(["node_id", "respondent"]).loc[("voice", "child")]
+    half = t.ppf(0.95, 3) * 100 * math.sqrt(4 / 3 * 0.04296875 / 16)
+    assert bg["score"] == pytest.approx(78.125) and bg["df"] == pytest.approx(3)
+    assert bg["ci_low"] == pytest.approx(78.125 - half)
+    assert bg["ci_high"] == pytest.approx(78.125 + half)

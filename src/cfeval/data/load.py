@@ -134,7 +134,7 @@ def _survey_frame(framework, parts, report, known: set[str] | None, names=None):
         drop |= unknown
     has_id = frame["respondent_id"].notna().to_numpy() & ~drop
     dup = _dedupe(
-        frame[has_id], ["community_id", "wave", "respondent_id"],
+        frame[has_id], [*ID_COLUMNS, "respondent_id"],
         (files[has_id], rows[has_id], headers), report, "duplicate-respondent",
         report.words(_DUPLICATE_RESPONDENT), "respondent_id", show=False,
     )  # fmt: skip
@@ -219,7 +219,7 @@ def _audit_frame(framework, parts, report, survey=None):
     kept_files = Counter(files[~dup])
     if survey is not None and parts and not all(p.has_wave for p in parts):
         # An audit without waves describes the community in every wave the survey has.
-        waves = survey[["community_id", "wave"]].drop_duplicates()
+        waves = survey[list(ID_COLUMNS)].drop_duplicates()
         frame = frame.drop(columns="wave").merge(waves, on="community_id", how="left")
         frame["wave"] = frame["wave"].fillna("1")
     for name in AUDIT_COLUMNS:

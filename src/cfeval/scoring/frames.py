@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cfeval._columns import AUDIT_DESCRIPTION
 from cfeval.scoring.notes import bonus_points, vetoes
 from cfeval.scoring.values import take
 from cfeval.scoring.variance import t_quantile
@@ -155,7 +156,7 @@ def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataF
             "wave": eng.units["wave"].to_numpy(dtype=object),
         }
     )
-    for col in ("name", "city", "district"):
+    for col in AUDIT_DESCRIPTION:
         communities[col] = (
             take(eng.audit[col].to_numpy(dtype=object), eng.audit_row)
             if col in eng.audit.columns

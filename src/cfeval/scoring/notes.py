@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cfeval._columns import ID_COLUMNS
 from cfeval.i18n import N_, Words
 from cfeval.scoring.values import take
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["field_attainment", "bonus_points", "vetoes", "notes_frame"]
 
-NOTE_COLUMNS = ["community_id", "wave", "kind", "id", "points", "message"]
+NOTE_COLUMNS = [*ID_COLUMNS, "kind", "id", "points", "message"]
 
 _BONUS = N_("bonus: {label} (capped at {cap} in total)")
 _VETO = N_("veto: {label}; grade at most {grade}")
@@ -110,9 +111,9 @@ class _Notes:
                 {c: pd.Series(dtype=np.float64 if c == "points" else object) for c in NOTE_COLUMNS}
             )
         out = pd.concat(self.parts, ignore_index=True)[NOTE_COLUMNS]
-        return out.sort_values(
-            ["community_id", "wave", "kind", "id", "message"], kind="stable"
-        ).reset_index(drop=True)
+        return out.sort_values([*ID_COLUMNS, "kind", "id", "message"], kind="stable").reset_index(
+            drop=True
+        )
 
 
 def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: Words):
