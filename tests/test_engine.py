@@ -847,3 +847,18 @@ def test_each_group_is_scored_on_its_own_items():
     voice_x = row(result, "X", "voice")
     assert voice_x["score"] == pytest.approx(63.125, abs=1e-9)
     assert voice_x["points"] == pytest.approx(40 * 0.63125, abs=1e-9)
+
+
+def test_scoring_errors_are_said_in_the_language_asked_for():
+    fw = points_fw()
+    fw.scoring.missing = "fail"
+    survey, audit = points_data()
+    with pytest.raises(DataError) as err:
+        score(fw, survey=survey, audit=audit)
+    assert err.value.text("zh").splitlines() == [
+        "scoring.missing 设为 'fail'，而有 1 个指标值没有数据：",
+        "  Y（第 1 轮）：dim_a.council",
+    ]
+    with pytest.raises(DataError) as err:
+        score(points_fw(), survey=points_data()[0].iloc[:0])
+    assert err.value.text("zh") == "没有可评分的社区：调查数据和核查数据中都没有可用的行"

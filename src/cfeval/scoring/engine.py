@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from cfeval._columns import ID_COLUMNS
 from cfeval.errors import DataError, UsageError
 from cfeval.framework.model import Dimension, Framework, Indicator
+from cfeval.i18n import Msg
 from cfeval.scoring.values import Node, Values, take
 from cfeval.scoring.variance import bm_df, cell_variance, satterthwaite
 
@@ -94,9 +95,9 @@ def score(
     if data is None:
         data = load_data(fw, survey=survey, audit=audit, mapping=mapping, sheet=sheet, lang=lang)
     elif not isinstance(data, Dataset):
-        raise UsageError("pass survey and audit frames as survey=... and audit=...")
+        raise UsageError(Msg("pass survey and audit frames as survey=... and audit=..."))
     elif survey is not None or audit is not None:
-        raise UsageError("pass either a Dataset or survey=... / audit=..., not both")
+        raise UsageError(Msg("pass either a Dataset or survey=... / audit=..., not both"))
     return _Engine(fw, data).run(lang)
 
 
@@ -125,7 +126,7 @@ class _Engine:
         self.audit = data.audit.reset_index(drop=True)
         self._units()
         if self.U == 0:
-            raise DataError("no community to score: the survey and audit have no usable rows")
+            raise DataError(Msg("no community to score: the survey and audit have no usable rows"))
         self._flatten()
 
     # -- setup -----------------------------------------------------------------------
@@ -342,7 +343,21 @@ class _Engine:
                 continue
             for u in (~values[idx].avail).nonzero()[0]:
                 cid, wave = self.units.iloc[u]
-                lines.append(f"  {cid} (wave {wave}): {node.path}")
+                lines.append(
+                    Msg(
+                        "  {community} (wave {wave}): {path}",
+                        community=cid,
+                        wave=wave,
+                        path=node.path,
+                    )
+                )
         if lines:
-            head = f"scoring.missing is 'fail' and {len(lines)} indicator value(s) have no data:"
-            raise DataError("\n".join([head, *lines[:50], *(["  ..."] if len(lines) > 50 else [])]))
+            shown = [*lines[:50], *(["  ..."] if len(lines) > 50 else [])]
+            # One Msg whose fields are Msgs: the CLI says every line in its language.
+            fields = {f"l{i}": line for i, line in enumerate(shown)}
+            body = "\n".join(f"{{l{i}}}" for i in range(len(shown)))
+            head = Msg(
+                "scoring.missing is 'fail' and {n} indicator value(s) have no data:",
+                n=len(lines),
+            )
+            raise DataError(Msg("{head}\n" + body, head=head, **fields))

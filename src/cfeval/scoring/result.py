@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfeval._io import atomic_write
 from cfeval.errors import UsageError
+from cfeval.i18n import Msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,9 +70,23 @@ class ScoreResult:
             rows = rows[rows["wave"] == str(wave)]
         if rows.empty:
             known = sorted(set(df["community_id"]))
-            hint = f"; known: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}"
-            what = f"community {community_id!r}" + (f" wave {wave!r}" if wave is not None else "")
-            raise UsageError(f"no scores for {what}{hint}")
+            known_text = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
+            if wave is None:
+                raise UsageError(
+                    Msg(
+                        "no scores for community {community!r}; known: {known}",
+                        community=community_id,
+                        known=known_text,
+                    )
+                )
+            raise UsageError(
+                Msg(
+                    "no scores for community {community!r} wave {wave!r}; known: {known}",
+                    community=community_id,
+                    wave=wave,
+                    known=known_text,
+                )
+            )
         return rows.reset_index(drop=True)
 
     def to_json(self) -> str:
@@ -93,11 +108,18 @@ class ScoreResult:
         suffix = path.suffix.lower()
         if suffix not in FORMATS:
             raise UsageError(
-                f"cannot write {str(path)!r}: use a .csv, .xlsx, .json or .parquet file name"
+                Msg(
+                    "cannot write {path!r}: use a .csv, .xlsx, .json or .parquet file name",
+                    path=str(path),
+                )
             )
         if not path.parent.exists():
             raise UsageError(
-                f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist"
+                Msg(
+                    "cannot write {path!r}: folder {folder!r} does not exist",
+                    path=str(path),
+                    folder=str(path.parent),
+                )
             )
         lang = None if lang is None else resolve_lang(lang)
         writers = {
