@@ -18,6 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cfeval.errors import CfevalError, UsageError
+from cfeval.i18n import words
+from cfeval.report import comparison as report_comparison
 from cfeval.report import context as report_context
 from cfeval.report import entry as report
 from cfeval.report import render
@@ -212,27 +214,25 @@ def test_fonts_are_embedded_noto_cjk_with_real_bold(rendered):
 
 def test_each_language_has_no_stray_words_of_the_other(rendered, full_framework):
     zh_text, en_text = (pdftext(rendered[lang][0]) for lang in ("zh", "en"))
-    for value in report_text.UI["en"].values():
-        words = re.sub(r"\{[a-z_]+\}", " ", value)
-        if re.search(r"[A-Za-z]{4,}", words):
-            assert flat(words) not in flat(zh_text), value
-    for value in report_text.UI["zh"].values():
+    for value in report_text.report_words("en").values():
+        text = re.sub(r"\{[a-z_]+\}", " ", value)
+        if re.search(r"[A-Za-z]{4,}", text):
+            assert flat(text) not in flat(zh_text), value
+    for value in report_text.report_words("zh").values():
         if re.search(r"[\u4e00-\u9fff]{3,}", value):  # "社区" is also in the names
             assert flat(re.sub(r"\{[a-z_]+\}", "", value)) not in flat(en_text), value
     # Beyond the table: Latin words in the Chinese report are only ids, citations and names.
     allowed = {"cfeval", "SHA", "A01", "ZSX", *full_framework.id.split("-")}
-    words = set(re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", zh_text))
+    latin = set(re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", zh_text))
     fingerprint = re.findall(r"\b[0-9a-f]{16}\b", zh_text)
     assert fingerprint
-    assert {w for w in words if w not in allowed and w not in fingerprint[0]} == set()
+    assert {w for w in latin if w not in allowed and w not in fingerprint[0]} == set()
     # and no CJK in the English report's UI strings (the data are Chinese names)
-    for value in report_text.UI["en"].values():
+    for value in report_text.report_words("en").values():
         assert not re.search(r"[\u4e00-\u9fff]", value), value
 
 
 def test_context_strengths_priorities_peers_match_the_scores(result, full_framework):
-    import numpy as np
-
     ctx = report_context.build_context(result, "B02", lang="en", date=DATE)
     scores = result.scores[
         (result.scores["community_id"] == "B02") & (result.scores["kind"] == "indicator")
@@ -253,7 +253,7 @@ def test_context_strengths_priorities_peers_match_the_scores(result, full_framew
     # rank: B02 is second of three communities by total score
     totals = result.communities.set_index("community_id")["score"]
     assert ctx["overall"]["rank"] == f"{int((totals > totals['B02']).sum()) + 1} of 3"
-    assert ctx["overall"]["points"] == report_context._fmt(totals["B02"] * 100 / 100)
+    assert float(ctx["overall"]["points"]) == pytest.approx(totals["B02"], abs=0.05)
     # the section for "space" lists its four indicators in framework order
     space = next(s for s in ctx["sections"] if s["id"] == "space")
     assert [r["id"] for r in space["rows"]] == [
@@ -262,9 +262,23 @@ def test_context_strengths_priorities_peers_match_the_scores(result, full_framew
         "proposals_answered",
         "feel_safe",
     ]
-    # peer median (radar) is the plain median of the three communities' dimension scores
-    dims = result.scores[result.scores["node_id"] == "participation"]["score"]
-    assert np.median(dims) == pytest.approx(dims.median())
+
+
+def test_radar_compares_with_the_median_of_the_three_communities(result, monkeypatch):
+    from cfeval.report import charts
+
+    seen = {}
+    monkeypatch.setattr(charts, "radar", lambda *a, **k: seen.update(args=a, kwargs=k) or "")
+    report_context.build_context(result, "B02", lang="en", date=DATE)
+    labels, values, peer = seen["args"]
+    assert labels == ["Child participation", "Spaces"]
+    by_node = result.scores.set_index(["community_id", "node_id"])["score"]
+    # the median of three numbers is the middle one, sorted by hand here
+    for i, node in enumerate(("participation", "space")):
+        three = sorted(float(by_node[(c, node)]) for c in ("A01", "B02", "C03"))
+        assert peer[i] == pytest.approx(three[1])
+        assert values[i] == pytest.approx(float(by_node[("B02", node)]))
+    assert seen["kwargs"] == {"value_label": "This community", "peer_label": "Peer median"}
 
 
 def test_insufficient_group_and_veto_are_flagged(result, full_framework, tmp_path):
@@ -518,11 +532,44 @@ def test_index_mode_framework_renders_scores_without_points(index_framework, tmp
     cid = sorted(res.communities["community_id"])[0]
     ctx = report_context.build_context(res, cid, lang="en", date=DATE)
     assert not ctx["overall"]["points_mode"]
-    assert ctx["method_text"] == report_text.UI["en"]["method_text_index"]
+    assert ctx["method_text"].startswith("Index method: attainments are rescaled to 0–100")
     # index mode: a result is the 0-100 score itself, never "points / max"
     assert all("/" not in r["result"] for s in ctx["sections"] for r in s["rows"])
     text = flat(pdftext(report.render_report(res, cid, tmp_path / "i.pdf", lang="en", date=DATE)))
     assert flat(index_framework.title["en"]) in text and "Indexmethod" in text
+
+
+@pytest.fixture(scope="module")
+def result_at_90(full_yaml, tmp_path_factory):
+    """full.yaml with `scoring.ci_level: 0.9`, scored on the module's data."""
+    from cfeval.framework.loader import parse_framework
+
+    text = full_yaml.read_text(encoding="utf-8").replace(
+        "  method: points\n", "  method: points\n  ci_level: 0.9\n", 1
+    )
+    fw = parse_framework(text, "full90.yaml")
+    return scored(fw, tmp_path_factory.mktemp("data90"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "level"), [("en", "90% interval"), ("zh", "90% 置信区间")], ids=["en", "zh"]
+)
+def test_every_page_states_the_frameworks_interval_level(result_at_90, tmp_path, lang, level):
+    """A framework that says `ci_level: 0.9`: no page may speak of a 95% interval."""
+    assert result_at_90.framework.scoring.ci_level == 0.9
+    one = report.render_report(result_at_90, "B02", tmp_path / "r.pdf", lang=lang, date=DATE)
+    both = report.render_comparison(result_at_90, tmp_path / "c.pdf", lang=lang, date=DATE)
+    for pdf in (one, both):
+        text = pdftext(pdf)
+        assert "95%" not in flat(text), pdf.name
+        assert flat(level) in flat(text)
+    t = report_text.report_words(lang, 0.9)
+    for key in ("interval", "views_caption", "method_text_ci", "ranking_caption"):
+        assert "90%" in t[key] and "{level}" not in t[key], key
+    community = flat(pdftext(one))
+    for key in ("interval", "views_caption", "method_text_ci"):
+        assert flat(t[key]) in community, key
+    assert flat(t["ranking_caption"]) in flat(pdftext(both))
 
 
 def test_cli_report_unknown_community_is_a_usage_error(full_yaml, tmp_path):
@@ -584,9 +631,10 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
     assert len(grades) == 3
 
 
-def test_dates_do_not_depend_on_the_locale():
-    assert report_text.date_text(dt.date(2024, 12, 5), "en") == "5 December 2024"
-    assert report_text.date_text(dt.date(2024, 12, 5), "zh") == "2024年12月5日"
+def test_dates_follow_the_report_language_not_the_environment(monkeypatch):
+    monkeypatch.setenv("CFEVAL_LANG", "zh")
+    assert words("en").date(dt.date(2024, 12, 5)) == "5 December 2024"
+    assert words("zh").date(dt.date(2024, 12, 5)) == "2024年12月5日"
 
 
 def test_fingerprint_is_the_data_files_sha256_prefix():
@@ -594,13 +642,13 @@ def test_fingerprint_is_the_data_files_sha256_prefix():
     from types import SimpleNamespace
 
     one = SimpleNamespace(provenance={"data": [{"path": "s.csv", "sha256": "ab" * 32}]})
-    assert report_context._fingerprint(one) == "ab" * 8
+    assert report_context.fingerprint(one) == "ab" * 8
     a, b = "11" * 32, "ff" * 32
     two = SimpleNamespace(
         provenance={"data": [{"sha256": b}, {"sha256": a}], "framework": {"sha256": "x"}}
     )
-    assert report_context._fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
-    assert report_context._fingerprint(SimpleNamespace(provenance={})) == "—"
+    assert report_context.fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
+    assert report_context.fingerprint(SimpleNamespace(provenance={})) == "—"
 
 
 # --------------------------------------------------------------------------- properties
@@ -640,7 +688,7 @@ def test_survey_only_data_without_names_or_any_score(full_framework, tmp_path):
 
     survey, _ = write_data(tmp_path / "data")
     res = score(full_framework, load_data(full_framework, survey=survey))
-    ctx = report_context.build_comparison_context(res, lang="en", date=DATE)
+    ctx = report_comparison.build_comparison_context(res, lang="en", date=DATE)
     rows = {r["id"]: r for r in ctx["table"]}
     # without an audit file the survey-only community Z99 is known but has nothing to score
     assert rows["Z99"]["grade"]["label"] == "—" and rows["Z99"]["score"] == "—"

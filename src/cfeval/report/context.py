@@ -1,45 +1,29 @@
-"""Report contexts: what a report shows, built from a ScoreResult as plain values.
+"""Report contexts: what a community's report shows, built from a ScoreResult as plain values.
 
-The report reads results only; it never scores. A context is built from the frames of a
-:class:`cfeval.results.ScoreResult` (``scores``, ``by_group``, ``communities``, ``notes``,
-``report``, ``provenance``) and the framework's labels in the report's language: peers,
-rank, strengths and priorities, notes, charts. Data shown to a reader (community names,
-cities) has phone and ID-card numbers masked by :func:`mask_pii`; every other word comes
-from :mod:`cfeval.report.text`.
+The report reads results only; it never scores, and it does not decide what a result
+means either: peers, rank, peer medians, strengths and priorities come from
+:mod:`cfeval.results.insights` (the same tables a notebook gets). This module puts them
+into the report's language: framework labels, the words of :mod:`cfeval.report.text`,
+numbers, percentages and dates formatted for the locale, and the interval's level from
+``framework.scoring.ci_level``. Data shown to a reader (community names, cities) has phone
+and ID-card numbers masked by :func:`mask_pii`.
+
+The comparison report's context is in :mod:`cfeval.report.comparison`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
+from cfeval._safety import mask_pii
 from cfeval.errors import UsageError
-from cfeval.framework.model import METHOD_LABELS
-from cfeval.report.text import ISSUE_CODES, LANGS, UI, date_text
+from cfeval.i18n import LANGS, Words, words
+from cfeval.report.text import NOT_APPLICABLE, issue_name, report_words
 
-__all__ = ["mask_pii", "build_context", "build_comparison_context", "main_wave"]
-
-# --------------------------------------------------------------------------- masking
-_ID_CARD = re.compile(r"(?<![0-9])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9])")
-_LANDLINE = re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[- ]?\d{7,8}(?![0-9])")
-
-
-def mask_pii(text: Any) -> str:
-    """Mask Chinese ID-card, mobile and landline numbers in free text with asterisks.
-
-    >>> mask_pii("联系 13812345678")
-    '联系 ***********'
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    s = str(text)
-    for pattern in (_ID_CARD, _MOBILE, _LANDLINE):
-        s = pattern.sub(lambda m: re.sub(r"[0-9Xx]", "*", m.group(0)), s)
-    return s
+__all__ = ["mask_pii", "build_context", "main_wave", "framework_of", "check_lang"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -56,38 +40,63 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _fmt(value: Any, digits: int = 1) -> str:
+def fmt(w: Words, value: Any, digits: int = 1) -> str:
+    """A number for the page: ``digits`` decimals in the locale's way, "71" for 71.0.
+
+    The exact binary value is rounded (as Python's own formatting does), not its shortest
+    decimal text, so 71.45 shows as the 71.5 it is stored as.
+    """
     f = _num(value)
     if f is None:
-        return "—"
-    text = f"{f:.{digits}f}"
+        return NOT_APPLICABLE
+    text = w.number(Decimal(f), digits)
     return text[:-2] if digits == 1 and text.endswith(".0") else text
 
 
-def _label(lab: dict[str, str] | None, lang: str) -> str:
-    if not lab:
-        return ""
-    return lab.get(lang) or next(iter(lab.values()))
-
-
-def _framework_of(result, framework):
+def framework_of(result, framework):
+    """The framework a result was scored with (``framework`` overrides it)."""
     fw = framework if framework is not None else getattr(result, "framework", None)
     if fw is None:
-        raise UsageError("rendering a report needs the framework the result was scored with")
+        raise UsageError(
+            words()("rendering a report needs the framework the result was scored with")
+        )
     return fw
 
 
-def _grades(fw, lang):
+def check_lang(fw, lang: str) -> None:
+    """Refuse a report language cfeval or the framework has no words for."""
+    w = words()
+    if lang not in LANGS:
+        raise UsageError(
+            w(
+                "unknown language {lang!r}; choose one of: {langs}",
+                lang=lang,
+                langs=", ".join(LANGS),
+            )
+        )
+    if lang not in fw.languages:
+        raise UsageError(
+            w(
+                "framework {id!r} has no {lang!r} labels (languages: {languages})",
+                id=fw.id,
+                lang=lang,
+                languages=", ".join(fw.languages),
+            )
+        )
+
+
+def grades_of(fw, w: Words) -> dict[str, dict]:
+    """Each grade's label in the report's language, its colour and its place (0 = best)."""
     from cfeval.report.charts import grade_colours
 
     colours = grade_colours(len(fw.scoring.grades))
     return {
-        g.id: {"id": g.id, "label": _label(g.label, lang), "colour": c, "rank": i}
+        g.id: {"id": g.id, "label": w.label(g.label), "colour": c, "rank": i}
         for i, (g, c) in enumerate(zip(fw.scoring.grades, colours, strict=True))
     }
 
 
-def _grade_of(value: Any, grades: dict, fw, score: float | None) -> dict:
+def grade_of(value: Any, grades: dict, fw, score: float | None) -> dict:
     """The grade with id ``value``, else the grade of ``score``; a community without any
     score (no usable data at all) gets no grade rather than the lowest."""
     if value in grades:
@@ -97,21 +106,7 @@ def _grade_of(value: Any, grades: dict, fw, score: float | None) -> dict:
     return {"id": None, "label": "—", "colour": "#b9c2cb", "rank": None}
 
 
-def _pick_wave(frame, community_id: str, wave: str | None) -> str:
-    waves = sorted(frame.loc[frame["community_id"] == community_id, "wave"].astype(str).unique())
-    if not waves:
-        raise UsageError(f"community {community_id!r} is not in the results")
-    if wave is None:
-        # The latest wave: reports describe the current state of a community.
-        return max(waves, key=lambda w: (len(w), w))
-    if wave not in waves:
-        raise UsageError(
-            f"community {community_id!r} has no wave {wave!r}; waves: {', '.join(waves)}"
-        )
-    return wave
-
-
-def _fingerprint(result) -> str:
+def fingerprint(result) -> str:
     """First 16 hex digits of the data's SHA-256 (of the files' digests when several)."""
     import hashlib
 
@@ -124,32 +119,24 @@ def _fingerprint(result) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
 
 
-def _excluded(result, lang: str) -> list[dict]:
-    """Rows the data reader excluded, by reason, named in the report's language."""
-    counts = getattr(getattr(result, "report", None), "excluded_rows", None) or {}
-    return [
-        {"reason": ISSUE_CODES.get(code, {}).get(lang, code), "code": code, "rows": int(n)}
-        for code, n in sorted(dict(counts).items())
-        if n
-    ]
+def interval(w: Words, row) -> str:
+    return f"{fmt(w, row.ci_low)}–{fmt(w, row.ci_high)}"
 
 
-def _version() -> str:
+def version() -> str:
     from cfeval import __version__
 
     return __version__
 
 
-# --------------------------------------------------------------------------- context
+def main_wave(result) -> str:
+    """The wave that covers the most communities (later waves often revisit only some);
+    among equals the latest."""
+    counts = result.communities["wave"].astype(str).value_counts()
+    return max(counts.index, key=lambda w: (counts[w], len(w), w))
 
 
-def _check_lang(fw, lang: str) -> None:
-    if lang not in LANGS:
-        raise UsageError(f"unknown report language {lang!r}; choose one of: {', '.join(LANGS)}")
-    if lang not in fw.languages:
-        raise UsageError(
-            f"framework {fw.id!r} has no {lang!r} labels (languages: {', '.join(fw.languages)})"
-        )
+# --------------------------------------------------------------------------- rows
 
 
 def _rows(frame, community_id: str, wave: str):
@@ -172,15 +159,28 @@ def _bar(row) -> dict:
     return bar
 
 
-def _result_text(row, points_mode: bool) -> str:
-    if points_mode:
-        return f"{_fmt(row.points)} / {_fmt(row.max_points)}"
-    return _fmt(row.score)
+class _Page:
+    """What every part of one community's report needs: framework, words, its rows."""
 
+    def __init__(self, result, fw, community_id: str, wave: str, lang: str) -> None:
+        self.fw, self.lang, self.w = fw, lang, words(lang)
+        self.t = report_words(lang, fw.scoring.ci_level)
+        self.points_mode = fw.scoring.method == "points"
+        self.grades = grades_of(fw, self.w)
+        self.crow = next(_rows(result.communities, community_id, wave).itertuples(index=False))
+        scores = list(_rows(result.scores, community_id, wave).itertuples(index=False))
+        self.by_node = {r.node_id: r for r in scores if not _is_root(r)}
+        self.root = next((r for r in scores if _is_root(r)), None)
+        self.groups = _group_index(_rows(getattr(result, "by_group", None), community_id, wave))
 
-def _status(row, t) -> dict:
-    status = str(getattr(row, "status", "ok") or "ok")
-    return {"code": status, "text": t.get(f"status_{status}", status)}
+    def result_text(self, row) -> str:
+        if self.points_mode:
+            return f"{fmt(self.w, row.points)} / {fmt(self.w, row.max_points)}"
+        return fmt(self.w, row.score)
+
+    def status(self, row) -> dict:
+        status = str(getattr(row, "status", "ok") or "ok")
+        return {"code": status, "text": self.t.get(f"status_{status}", status)}
 
 
 def _group_index(by_group) -> dict[str, dict[str, dict]]:
@@ -193,90 +193,110 @@ def _group_index(by_group) -> dict[str, dict[str, dict]]:
     return index
 
 
-def _groups_of(groups: dict, node_id: str, fw, lang: str, t) -> list[dict]:
-    rows = groups.get(node_id, {})
+def _groups_of(page: _Page, node_id: str) -> list[dict]:
+    rows = page.groups.get(node_id, {})
     out = []
-    for key, spec in fw.respondents.items():
+    for key, spec in page.fw.respondents.items():
         r = rows.get(key)
         if r is None:
             continue
         n = int(_num(r["n"]) or 0)
         missing = n == 0 or _num(r["score"]) is None
         insufficient = missing or str(r.get("status", "ok")) == "insufficient" or n < spec.min_n
+        if missing:
+            text = page.t["no_data"]
+        elif insufficient:
+            text = page.t["insufficient_n"].format(n=n)
+        else:
+            text = fmt(page.w, r["score"], 0)
         out.append(
             {
                 "key": key,
-                "label": _label(spec.label, lang),
+                "label": page.w.label(spec.label),
                 "score": _num(r["score"]),
                 "ci_low": _num(r["ci_low"]),
                 "ci_high": _num(r["ci_high"]),
                 "n": n,
                 "insufficient": insufficient,
-                "text": t["no_data"]
-                if missing
-                else t["insufficient_n"].format(n=n)
-                if insufficient
-                else _fmt(r["score"], 0),
+                "text": text,
             }
         )
     return out
 
 
-def _section(
-    dim, depth: int, by_node: dict, by_group, fw, lang: str, t, points_mode: bool
-) -> list[dict]:
-    from cfeval.framework.model import Dimension
+def _section_rows(page: _Page, dim, depth: int) -> list[dict]:
+    from cfeval.framework.model import METHOD_LABELS, Dimension
 
     rows: list[dict] = []
     for child in dim.children:
-        row = by_node.get(child.id)
+        row = page.by_node.get(child.id)
         if row is None:
             continue
         entry = {
             "id": child.id,
-            "label": _label(child.label, lang),
+            "label": page.w.label(child.label),
             "depth": depth,
-            "result": _result_text(row, points_mode),
+            "result": page.result_text(row),
             "bar": _bar(row),
-            "status": _status(row, t),
+            "status": page.status(row),
         }
         if isinstance(child, Dimension):
             entry["kind"] = "dimension"
             rows.append(entry)
-            rows.extend(_section(child, depth + 1, by_node, by_group, fw, lang, t, points_mode))
+            rows.extend(_section_rows(page, child, depth + 1))
             continue
         n = _num(row.n)
+        survey = child.source == "survey"
         entry.update(
             kind="indicator",
-            method=METHOD_LABELS[child.method][lang],
-            n=str(int(n)) if child.source == "survey" and n is not None else t["not_applicable"],
-            groups=_groups_of(by_group, child.id, fw, lang, t) if child.source == "survey" else [],
+            method=page.w.label(METHOD_LABELS[child.method]),
+            n=str(int(n)) if survey and n is not None else page.t["not_applicable"],
+            groups=_groups_of(page, child.id) if survey else [],
         )
         rows.append(entry)
     return rows
 
 
-def _notes(notes, fw, lang: str, t, grades: dict, comm_row) -> list[dict]:
+def _sections(page: _Page, dims) -> list[dict]:
+    out = []
+    for d in dims:
+        r = page.by_node[d.id]
+        out.append(
+            {
+                "id": d.id,
+                "label": page.w.label(d.label),
+                "description": page.w.label(d.description),
+                "result": page.result_text(r),
+                "score": fmt(page.w, r.score),
+                "interval": interval(page.w, r),
+                "bar": _bar(r),
+                "status": page.status(r),
+                "rows": _section_rows(page, d, 0),
+            }
+        )
+    return out
+
+
+def _notes(page: _Page, notes) -> list[dict]:
     if notes is None or len(notes) == 0:
         return []
+    fw, w, t = page.fw, page.w, page.t
     bonus = {b.id: b for b in fw.bonus}
     veto = {v.id: v for v in fw.veto}
     out = []
     for r in notes.itertuples(index=False):
         kind = str(r.kind)
         if kind == "bonus" and r.id in bonus:
-            text = t["bonus_note"].format(
-                label=_label(bonus[r.id].label, lang), points=_fmt(r.points)
-            )
+            text = t["bonus_note"].format(label=w.label(bonus[r.id].label), points=fmt(w, r.points))
         elif kind == "veto" and r.id in veto:
-            before = _grade_of(getattr(comm_row, "grade_before_veto", None), grades, fw, None)
-            after = _grade_of(comm_row.grade, grades, fw, None)
+            before = grade_of(getattr(page.crow, "grade_before_veto", None), page.grades, fw, None)
+            after = grade_of(page.crow.grade, page.grades, fw, None)
             text = t["veto_note"].format(
-                label=_label(veto[r.id].label, lang), before=before["label"], after=after["label"]
+                label=w.label(veto[r.id].label), before=before["label"], after=after["label"]
             )
         elif kind in ("missing", "insufficient"):
             try:
-                label = _label(fw.node(r.id).label, lang)
+                label = w.label(fw.node(r.id).label)
             except KeyError:
                 label = mask_pii(r.id)
             text = t[f"{kind}_note"].format(label=label)
@@ -286,131 +306,161 @@ def _notes(notes, fw, lang: str, t, grades: dict, comm_row) -> list[dict]:
     return out
 
 
-def build_context(
-    result,
-    community_id: str,
-    *,
-    framework=None,
-    lang: str = "zh",
-    date: dt.date | None = None,
-    wave: str | None = None,
-) -> dict:
-    """Everything the community template shows, as plain values in the report's language.
+# --------------------------------------------------------------------------- parts
 
-    ``result`` is a :class:`~cfeval.results.ScoreResult` (or anything with its frames);
-    peers for the radar's median and the rank are the communities scored together in the
-    same wave.
-    """
-    fw = _framework_of(result, framework)
-    _check_lang(fw, lang)
-    t = UI[lang]
-    date = date or dt.date.today()
-    points_mode = fw.scoring.method == "points"
-    grades = _grades(fw, lang)
-    comm = result.communities
-    wave = _pick_wave(comm, community_id, wave)
-    crow = next(_rows(comm, community_id, wave).itertuples(index=False))
-    scores = _rows(result.scores, community_id, wave)
-    by_node = {r.node_id: r for r in scores.itertuples(index=False) if not _is_root(r)}
-    root = next((r for r in scores.itertuples(index=False) if _is_root(r)), None)
-    by_group = _group_index(_rows(getattr(result, "by_group", None), community_id, wave))
-    grade = _grade_of(crow.grade, grades, fw, _num(crow.score))
 
-    # Peers: every community of the same wave, this one included.
-    same_wave = result.scores[result.scores["wave"].astype(str) == wave]
-    dims = [d for d in fw.dimensions if d.id in by_node]
-    peer_median = []
-    for d in dims:
-        vals = same_wave.loc[same_wave["node_id"] == d.id, "score"].astype(float).dropna()
-        peer_median.append(float(vals.median()) if len(vals) else float("nan"))
-    peers_total = comm[comm["wave"].astype(str) == wave]["score"].astype(float)
-    rank = (
-        int((peers_total > float(crow.score)).sum()) + 1 if _num(crow.score) is not None else None
+def _radar(page: _Page, result, community_id: str, wave: str, dims, n_peers: int) -> str:
+    """Dimension scores against the peer median (no median when the community is alone)."""
+    from cfeval.report import charts
+    from cfeval.results.insights import peer_medians
+
+    medians = peer_medians(result, community_id, wave=wave).set_index("node_id")["peer_median"]
+    return charts.radar(
+        [page.w.label(d.label) for d in dims],
+        [_num(page.by_node[d.id].score) for d in dims],
+        [float(medians.get(d.id, float("nan"))) for d in dims] if n_peers > 1 else None,
+        value_label=page.t["this_community"],
+        peer_label=page.t["peer_median"],
     )
 
+
+def _views(page: _Page) -> str | None:
+    """Children's views beside adults': survey indicators by respondent group."""
     from cfeval.report import charts
 
-    radar = charts.radar(
-        [_label(d.label, lang) for d in dims],
-        [_num(by_node[d.id].score) for d in dims],
-        peer_median if len(peers_total) > 1 else None,
-        value_label=t["this_community"],
-        peer_label=t["peer_median"],
+    survey = [
+        node
+        for _, node in page.fw.walk()
+        if node.id in page.by_node and not hasattr(node, "children") and node.source == "survey"
+    ]
+    if not survey or not page.groups:
+        return None
+    keys = [k for k in page.fw.respondents if any(k in (n.respondents or []) for n in survey)]
+    cells = []
+    for node in survey:
+        found = {g["key"]: g for g in _groups_of(page, node.id)}
+        cells.append([found.get(k) for k in keys])
+    return charts.group_comparison(
+        [page.w.label(n.label) for n in survey],
+        [page.w.label(page.fw.respondents[k].label) for k in keys],
+        cells,
+        insufficient_text=page.t["insufficient_n"],
     )
 
-    sections = []
-    for d in dims:
-        r = by_node[d.id]
-        sections.append(
-            {
-                "id": d.id,
-                "label": _label(d.label, lang),
-                "description": _label(d.description, lang),
-                "result": _result_text(r, points_mode),
-                "score": _fmt(r.score),
-                "interval": f"{_fmt(r.ci_low)}–{_fmt(r.ci_high)}",
-                "bar": _bar(r),
-                "status": _status(r, t),
-                "rows": _section(d, 0, by_node, by_group, fw, lang, t, points_mode),
-            }
-        )
 
-    indicators = [
-        (path, node)
-        for path, node in fw.walk()
-        if node.id in by_node and not hasattr(node, "children")
-    ]
-    survey = [node for _, node in indicators if node.source == "survey"]
-    views = None
-    group_keys = [k for k in fw.respondents if any(k in (n.respondents or []) for n in survey)]
-    if survey and by_group:
-        cells = []
-        for node in survey:
-            found = {g["key"]: g for g in _groups_of(by_group, node.id, fw, lang, t)}
-            cells.append([found.get(k) for k in group_keys])
-        views = charts.group_comparison(
-            [_label(n.label, lang) for n in survey],
-            [_label(fw.respondents[k].label, lang) for k in group_keys],
-            cells,
-            insufficient_text=t["insufficient_n"],
-        )
+def _actions(page: _Page, result, community_id: str, wave: str) -> tuple[list, list]:
+    """The three strengths and the three priorities (with possible gain), as insights pick them."""
+    from cfeval.results.insights import priorities, strengths
 
-    ind_rows = [by_node[node.id] for _, node in indicators]
-    order = {node.id: i for i, (_, node) in enumerate(indicators)}
-    # A strength is something achieved: an indicator with data and a score above zero.
-    ok = [r for r in ind_rows if str(r.status) == "ok" and (_num(r.score) or 0) > 0]
-    ok.sort(key=lambda r: (-float(r.score), -(_num(r.max_points) or 0), order[r.node_id]))
-    gains = [r for r in ind_rows if (_num(getattr(r, "potential_gain", None)) or 0) > 1e-9]
-    gains.sort(key=lambda r: (-float(r.potential_gain), order[r.node_id]))
-
-    def brief(r, with_rec: bool) -> dict:
-        node = fw.node(r.node_id)
-        out = {
-            "label": _label(node.label, lang),
-            "result": _result_text(r, points_mode),
-            "score": _fmt(r.score, 0),
-            "status": _status(r, t),
+    def brief(r) -> dict:
+        return {
+            "label": r.label,
+            "result": page.result_text(r),
+            "score": fmt(page.w, r.score, 0),
+            "status": page.status(r),
         }
-        if with_rec:
-            out.update(
-                gain=_fmt(r.potential_gain), recommendation=_label(node.recommendation, lang)
-            )
-        return out
 
-    group_n = []
-    for key, spec in fw.respondents.items():
-        n = _num(getattr(crow, f"n_{key}", None))
+    best = strengths(result, community_id, wave=wave, n=3, lang=page.lang)
+    gains = priorities(result, community_id, wave=wave, n=3, lang=page.lang)
+    return (
+        [brief(r) for r in best.itertuples(index=False)],
+        [
+            {**brief(r), "gain": fmt(page.w, r.potential_gain), "recommendation": r.recommendation}
+            for r in gains.itertuples(index=False)
+        ],
+    )
+
+
+def _group_n(page: _Page) -> list[dict]:
+    out = []
+    for key, spec in page.fw.respondents.items():
+        n = _num(getattr(page.crow, f"n_{key}", None))
         if n is not None:
-            group_n.append(
+            out.append(
                 {
-                    "label": _label(spec.label, lang),
+                    "label": page.w.label(spec.label),
                     "n": int(n),
                     "min_n": spec.min_n,
                     "low": n < spec.min_n,
                 }
             )
+    return out
 
-    coverage = None if root is None else _num(getattr(root, "coverage", None))
+
+def _excluded(result, lang: str) -> list[dict]:
+    """Rows the data reader excluded, by reason, named in the report's language."""
+    counts = getattr(getattr(result, "report", None), "excluded_rows", None) or {}
+    return [
+        {"reason": issue_name(code, lang), "code": code, "rows": int(n)}
+        for code, n in sorted(dict(counts).items())
+        if n
+    ]
+
+
+def _overall(page: _Page, result, community_id: str, wave: str) -> dict:
+    from cfeval.results.insights import rank
+
+    crow, w, t = page.crow, page.w, page.t
+    place = rank(result, community_id, wave=wave).iloc[0]
+    coverage = None if page.root is None else _num(getattr(page.root, "coverage", None))
+    bonus = _num(getattr(crow, "bonus_points", None))
+    return {
+        "score": fmt(w, crow.score),
+        "points": fmt(w, crow.points),
+        "max_points": fmt(w, crow.max_points),
+        "interval": interval(w, crow),
+        "bar": _bar(crow),
+        "points_mode": page.points_mode,
+        "bonus": fmt(w, bonus),
+        "has_bonus": (bonus or 0) > 0,
+        "vetoed": bool(getattr(crow, "vetoed", False)),
+        "coverage": t["not_applicable"] if coverage is None else w.percent(Decimal(coverage)),
+        "rank": t["rank_value"].format(rank=int(place["rank"]), total=int(place["n_peers"]))
+        if _num(place["rank"]) is not None
+        else t["not_applicable"],
+        "n_peers": int(place["n_peers"]),
+    }
+
+
+def _framework_block(fw, w: Words) -> dict:
+    return {
+        "id": fw.id,
+        "title": w.label(fw.title),
+        "version": fw.version,
+        "note": w.label(fw.provenance.note),
+        # Titles are citations and stay as published; a source's `note` is free text in one
+        # language, so it would put stray words into the other language's report.
+        "sources": [{"title": s.title, "year": s.year or ""} for s in fw.provenance.based_on],
+    }
+
+
+def build_context(
+    result,
+    community_id: str,
+    *,
+    framework=None,
+    lang: str | None = None,
+    date: dt.date | None = None,
+    wave: str | None = None,
+) -> dict:
+    """Everything the community template shows, as plain values in the report's language.
+
+    ``result`` is a :class:`~cfeval.scoring.result.ScoreResult`; peers for the radar's
+    median and the rank are the communities scored together in the same wave. ``lang``
+    None speaks the environment's language.
+    """
+    from cfeval.i18n import resolve_lang
+    from cfeval.results.insights import pick_wave
+
+    fw = framework_of(result, framework)
+    lang = resolve_lang(lang)
+    check_lang(fw, lang)
+    wave = pick_wave(result, community_id, wave)
+    page = _Page(result, fw, community_id, wave, lang)
+    w, t, crow = page.w, page.t, page.crow
+    dims = [d for d in fw.dimensions if d.id in page.by_node]
+    overall = _overall(page, result, community_id, wave)
+    strengths, priorities = _actions(page, result, community_id, wave)
     name = mask_pii(getattr(crow, "name", "")) or mask_pii(community_id)
     return {
         "lang": lang,
@@ -423,150 +473,24 @@ def build_context(
             "district": mask_pii(getattr(crow, "district", "")),
             "wave": mask_pii(wave),
         },
-        "date": date_text(date, lang),
-        "framework": {
-            "id": fw.id,
-            "title": _label(fw.title, lang),
-            "version": fw.version,
-            "note": _label(fw.provenance.note, lang),
-            # Titles are citations and stay as published; a source's `note` is free text
-            # in one language, so it would put stray words into the other language's report.
-            "sources": [{"title": s.title, "year": s.year or ""} for s in fw.provenance.based_on],
-        },
-        "overall": {
-            "score": _fmt(crow.score),
-            "points": _fmt(crow.points),
-            "max_points": _fmt(crow.max_points),
-            "interval": f"{_fmt(crow.ci_low)}–{_fmt(crow.ci_high)}",
-            "bar": _bar(crow),
-            "points_mode": points_mode,
-            "bonus": _fmt(getattr(crow, "bonus_points", None)),
-            "has_bonus": (_num(getattr(crow, "bonus_points", None)) or 0) > 0,
-            "vetoed": bool(getattr(crow, "vetoed", False)),
-            "coverage": t["not_applicable"] if coverage is None else f"{coverage:.0%}",
-            "rank": t["rank_value"].format(rank=rank, total=len(peers_total))
-            if rank
-            else t["not_applicable"],
-        },
-        "grade": grade,
-        "grades": list(grades.values()),
-        "radar": radar,
-        "views": views,
-        "sections": sections,
-        "strengths": [brief(r, False) for r in ok[:3]],
-        "priorities": [brief(r, True) for r in gains[:3]],
-        "notes": _notes(
-            _rows(getattr(result, "notes", None), community_id, wave), fw, lang, t, grades, crow
-        ),
-        "group_n": group_n,
+        "date": w.date(date or dt.date.today()),
+        "framework": _framework_block(fw, w),
+        "overall": overall,
+        "grade": grade_of(crow.grade, page.grades, fw, _num(crow.score)),
+        "grades": list(page.grades.values()),
+        "radar": _radar(page, result, community_id, wave, dims, overall["n_peers"]),
+        "views": _views(page),
+        "sections": _sections(page, dims),
+        "strengths": strengths,
+        "priorities": priorities,
+        "notes": _notes(page, _rows(getattr(result, "notes", None), community_id, wave)),
+        "group_n": _group_n(page),
         "excluded": _excluded(result, lang),
-        "fingerprint": _fingerprint(result),
-        "version": _version(),
+        "fingerprint": fingerprint(result),
+        "version": version(),
         "method_text": (
-            t["method_text_points"].format(total=_fmt(fw.max_total()))
-            if points_mode
+            t["method_text_points"].format(total=fmt(w, fw.max_total()))
+            if page.points_mode
             else t["method_text_index"]
         ),
-    }
-
-
-def main_wave(result) -> str:
-    """The wave that covers the most communities (later waves often revisit only some);
-    among equals the latest."""
-    counts = result.communities["wave"].astype(str).value_counts()
-    return max(counts.index, key=lambda w: (counts[w], len(w), w))
-
-
-def build_comparison_context(
-    result,
-    *,
-    framework=None,
-    lang: str = "zh",
-    date: dt.date | None = None,
-    wave: str | None = None,
-    community_ids: Iterable[str] | None = None,
-) -> dict:
-    """Context of the comparison report: ranking with intervals, heatmap, grades by city."""
-    fw = _framework_of(result, framework)
-    _check_lang(fw, lang)
-    t = UI[lang]
-    date = date or dt.date.today()
-    grades = _grades(fw, lang)
-    comm = result.communities.copy()
-    comm["wave"] = comm["wave"].astype(str)
-    if wave is None:
-        wave = main_wave(result)
-    comm = comm[comm["wave"] == wave]
-    if community_ids is not None:
-        wanted = set(community_ids)
-        comm = comm[comm["community_id"].isin(wanted)]
-    if comm.empty:
-        raise UsageError("no communities to compare")
-    comm = comm.assign(_s=comm["score"].astype(float)).sort_values(
-        ["_s", "community_id"], ascending=[False, True]
-    )
-
-    table, names = [], []
-    for i, r in enumerate(comm.itertuples(index=False), start=1):
-        g = _grade_of(r.grade, grades, fw, _num(r.score))
-        name = mask_pii(getattr(r, "name", "")) or mask_pii(r.community_id)
-        names.append(name)
-        table.append(
-            {
-                "rank": i,
-                "id": mask_pii(r.community_id),
-                "name": name,
-                "city": mask_pii(getattr(r, "city", "")),
-                "score": _fmt(r.score),
-                "interval": f"{_fmt(r.ci_low)}–{_fmt(r.ci_high)}",
-                "grade": g,
-                "vetoed": bool(getattr(r, "vetoed", False)),
-            }
-        )
-
-    from cfeval.report import charts
-
-    ranking = charts.ranking(
-        names,
-        [float(x) for x in comm["score"]],
-        [_num(x) if _num(x) is not None else float("nan") for x in comm["ci_low"]],
-        [_num(x) if _num(x) is not None else float("nan") for x in comm["ci_high"]],
-        [row["grade"]["colour"] for row in table],
-        xlabel=t["overall"],
-    )
-    scores = result.scores[result.scores["wave"].astype(str) == wave]
-    dims = fw.dimensions
-    matrix = []
-    for cid in comm["community_id"]:
-        sub = scores[scores["community_id"] == cid].set_index("node_id")["score"]
-        matrix.append([float(sub.get(d.id, float("nan"))) for d in dims])
-    heat = charts.heatmap(names, [_label(d.label, lang) for d in dims], matrix)
-
-    cities = [mask_pii(c) or t["not_applicable"] for c in comm.get("city", [""] * len(comm))]
-    city_order = sorted(set(cities))
-    counts = [[0] * len(grades) for _ in city_order]
-    for city, row in zip(cities, table, strict=True):
-        if row["grade"]["rank"] is not None:
-            counts[city_order.index(city)][row["grade"]["rank"]] += 1
-    dist = charts.grade_distribution(
-        city_order,
-        [g["label"] for g in grades.values()],
-        counts,
-        [g["colour"] for g in grades.values()],
-    )
-    return {
-        "lang": lang,
-        "t": t,
-        "doc_title": t["comparison_title"],
-        "date": date_text(date, lang),
-        "framework": {"id": fw.id, "title": _label(fw.title, lang), "version": fw.version},
-        "count": len(table),
-        "wave": mask_pii(wave),
-        "table": table,
-        "ranking": ranking,
-        "heatmap": heat,
-        "distribution": dist,
-        "grades": list(grades.values()),
-        "fingerprint": _fingerprint(result),
-        "version": _version(),
     }

@@ -2,14 +2,16 @@
 
 The work is done by three modules, one per step:
 
-- :mod:`cfeval.report.text` — the words (translation table :data:`UI`, issue-code names);
-- :mod:`cfeval.report.context` — what a report shows, built from a ScoreResult (it reads
-  results only and never scores; PII is masked there);
+- :mod:`cfeval.report.text` — the words (keys of the report catalogue, issue-code names);
+- :mod:`cfeval.report.context` and :mod:`cfeval.report.comparison` — what a report shows,
+  built from a ScoreResult and the insights of :mod:`cfeval.results.insights` (they read
+  results only and never score; PII is masked there);
 - :mod:`cfeval.report.render` — autoescaping Jinja2 templates, and WeasyPrint with a URL fetcher
   that serves nothing but ``data:`` URIs and files inside the package's assets.
 
-This module strings them together and keeps the names callers import from
-``cfeval.report.entry``.
+This module strings them together; :func:`render_report`, :func:`render_comparison`,
+:func:`render_batch` and :func:`run_demo` are public in :mod:`cfeval`. ``lang`` None
+everywhere means the environment's language (:func:`cfeval.i18n.resolve_lang`).
 """
 
 from __future__ import annotations
@@ -23,19 +25,12 @@ from typing import Any
 
 from cfeval._safety import file_stems
 from cfeval.errors import CfevalError, UsageError
-from cfeval.report.context import (
-    _check_lang,
-    _framework_of,
-    build_comparison_context,
-    build_context,
-    main_wave,
-    mask_pii,
-)
+from cfeval.i18n import resolve_lang, words
+from cfeval.report.comparison import build_comparison_context
+from cfeval.report.context import build_context, check_lang, framework_of, main_wave, mask_pii
 from cfeval.report.render import RenderLog, render_html, write_pdf
-from cfeval.report.text import LANGS, UI
 
 __all__ = [
-    "UI",
     "mask_pii",
     "build_context",
     "build_comparison_context",
@@ -61,16 +56,14 @@ def report_filename(community_id: str, lang: str, stem: str | None = None) -> st
     return f"{stem}_{lang}.pdf"
 
 
-def check_options(framework, lang: str, date=None) -> None:
+def check_options(framework, lang: str | None, date=None) -> None:
     """Refuse a report language or date that cannot be used, before any slow work starts.
 
-    ``framework`` may be None when it is not known yet (only the language list is checked).
+    ``framework`` may be None when it is not known yet (only the language is checked).
     """
-    if framework is None:
-        if lang not in LANGS:
-            raise UsageError(f"unknown report language {lang!r}; choose one of: {', '.join(LANGS)}")
-    else:
-        _check_lang(framework, lang)
+    lang = resolve_lang(lang)
+    if framework is not None:
+        check_lang(framework, lang)
     _parse_date(date)
 
 
@@ -82,7 +75,8 @@ def _parse_date(date) -> dt.date:
     try:
         return dt.date.fromisoformat(str(date))
     except ValueError:
-        raise UsageError(f"--date must look like 2024-06-01, got {date!r}") from None
+        message = words()("--date must look like 2024-06-01, got {date!r}", date=date)
+        raise UsageError(message) from None
 
 
 def render_report(
@@ -91,7 +85,7 @@ def render_report(
     path: str | os.PathLike,
     *,
     framework=None,
-    lang: str = "zh",
+    lang: str | None = None,
     date: dt.date | str | None = None,
     wave: str | None = None,
     pdfa: bool = False,
@@ -112,7 +106,7 @@ def render_comparison(
     path: str | os.PathLike,
     *,
     framework=None,
-    lang: str = "zh",
+    lang: str | None = None,
     date: dt.date | str | None = None,
     wave: str | None = None,
     community_ids: Iterable[str] | None = None,
@@ -181,7 +175,7 @@ def render_batch(
     community_ids: Iterable[str] | None = None,
     *,
     framework=None,
-    lang: str = "zh",
+    lang: str | None = None,
     date: dt.date | str | None = None,
     pdfa: bool = False,
     wave: str | None = None,
@@ -194,8 +188,9 @@ def render_batch(
     on. ``workers`` defaults to every core; ``1`` renders in this process. ``wave``
     defaults to each community's latest.
     """
-    fw = _framework_of(result, framework)
-    _check_lang(fw, lang)
+    fw = framework_of(result, framework)
+    lang = resolve_lang(lang)
+    check_lang(fw, lang)
     ids = (
         list(community_ids)
         if community_ids is not None
@@ -255,7 +250,7 @@ def pick_showcase(result, framework=None, k: int = 3, wave: str | None = None) -
     common other grades; within a grade, the community with the median score (a vetoed
     one first for the lowest grade, so the veto note shows). Best grade first.
     """
-    fw = _framework_of(result, framework)
+    fw = framework_of(result, framework)
     wave = main_wave(result) if wave is None else wave
     latest = result.communities[result.communities["wave"].astype(str) == wave]
     order = [g.id for g in fw.scoring.grades]
@@ -287,13 +282,13 @@ class DemoOutcome:
 def run_demo(
     out_dir: str | os.PathLike = "cfeval-demo",
     *,
-    lang: str = "zh",
+    lang: str | None = None,
     workers: int | None = None,
     on_done: Callable[[str, bool], None] | None = None,
 ) -> DemoOutcome:
     """Score the shipped Chengdu sample data and write three reports and the comparison.
 
-    >>> run_demo("cfeval-demo").comparison  # doctest: +SKIP
+    >>> run_demo("cfeval-demo", lang="zh").comparison  # doctest: +SKIP
     PosixPath('cfeval-demo/comparison_zh.pdf')
     """
     from cfeval._paths import shipped_dir
@@ -301,6 +296,7 @@ def run_demo(
     from cfeval.framework.loader import load_framework
     from cfeval.scoring.engine import score
 
+    lang = resolve_lang(lang)
     fw = load_framework(DEMO_FRAMEWORK)
     folder = shipped_dir("sample_data") / "chengdu"
     data = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")

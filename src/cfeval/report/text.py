@@ -1,217 +1,152 @@
-"""The words of the reports: the UI translation table, issue-code names, dates in words.
+"""The words of the reports: the UI words templates use as ``t.key``, issue-code names.
 
-Everything a reader sees is either a framework label in the report's language, data
-(community names, cities) or a string of :data:`UI`, so a Chinese report carries no
-stray English. Templates use the table as ``t.key``.
+The words are English message ids here and live in the report catalogue
+(``locale/<lang>/LC_MESSAGES/report.po``), one place per language; :func:`report_words`
+gives them in a report's language. Everything a reader sees is one of these words, a
+framework label in the report's language or data (community names, cities), so a Chinese
+report carries no stray English. Numbers, percentages and dates are formatted by
+:class:`cfeval.i18n.Words` for the locale; the interval's level is the framework's
+``scoring.ci_level``, never a typed "95%".
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from cfeval.i18n import N_, words
 
-__all__ = ["LANGS", "UI", "ISSUE_CODES", "date_text"]
+__all__ = ["UI", "ISSUE_CODES", "NOT_APPLICABLE", "issue_name", "report_words"]
 
-LANGS = ("zh", "en")
+#: What an empty cell shows, in every language.
+NOT_APPLICABLE = "—"
 
-# The one translation table. Keys are used by the templates as ``t.key``.
-UI: dict[str, dict[str, str]] = {
-    "zh": {
-        "report_title": "儿童友好社区评估报告",
-        "comparison_title": "儿童友好社区评估比较报告",
-        "community": "社区",
-        "community_id": "社区编号",
-        "city": "城市",
-        "district": "区县",
-        "wave": "评估轮次",
-        "date": "评估日期",
-        "framework": "评价框架",
-        "version": "版本",
-        "overall": "综合得分",
-        "grade": "评估等级",
-        "interval": "95% 置信区间",
-        "points": "得分",
-        "max_points": "满分",
-        "score": "得分率",
-        "summary": "总体概况",
-        "radar_caption": "各维度得分率（0–100）与同批评估社区中位数的比较",
-        "this_community": "本社区",
-        "peer_median": "同批社区中位数",
-        "key_numbers": "关键数据",
-        "rank": "同批排名",
-        "rank_value": "第 {rank} 名（共 {total} 个社区）",
-        "bonus_points": "加分",
-        "coverage": "数据覆盖率",
-        "respondents": "受访人数",
-        "dimension": "维度",
-        "indicator": "指标",
-        "method": "评估方式",
-        "result": "结果",
-        "n": "样本量",
-        "status": "状态",
-        "groups": "分组结果",
-        "views_title": "儿童与成人的看法",
-        "views_caption": "问卷指标按受访群体分列的得分率（0–100），误差线为 95% 置信区间",
-        "insufficient_n": "数据不足（样本量 {n}）",
-        "no_data": "无数据",
-        "colon": "：",
-        "strengths": "优势",
-        "priorities": "优先改进事项",
-        "potential_gain": "可提升分值",
-        "recommendation": "建议",
-        "no_priorities": "所有指标均已达到满分。",
-        "notes": "加分与否决说明",
-        "no_notes": "无加分、否决或缺失数据说明。",
-        "bonus_note": "加分：{label}（+{points}）",
-        "veto_note": "一票否决：{label}。评估等级由“{before}”调整为“{after}”。",
-        "missing_note": "缺少数据：{label}",
-        "insufficient_note": "样本不足：{label}",
-        "appendix": "数据质量与方法说明",
-        "respondents_by_group": "各群体受访人数",
-        "excluded_rows": "整批数据中已排除的行（按原因）",
-        "no_exclusions": "整批数据中没有行被排除。",
-        "reason": "原因",
-        "rows": "行数",
-        "provenance": "框架来源",
-        "fingerprint": "数据指纹（SHA-256 前 16 位）",
-        "software": "软件版本",
-        "method_text_points": "本框架采用计分制：每项指标按达成度（0–1）乘以分值计分，维度与总分为各项得分之和，满分 {total} 分。",
-        "method_text_index": "本框架采用指数制：各项指标达成度换算为 0–100，按权重逐级加权平均。",
-        "method_text_ci": "问卷指标先按群体计算加权平均，再按群体权重合并；95%置信区间采用泰勒线性化方差（含小样本校正），按 t 分布计算，样本越少区间越宽。样本量低于最低要求的群体单独标注，不作为精确结果。",
-        "page": "第 {page} 页，共 {pages} 页",
-        "ranking_title": "综合得分排名",
-        "ranking_caption": "圆点为综合得分率，横线为 95% 置信区间；区间重叠的社区不宜区分名次。",
-        "heatmap_title": "各社区维度得分",
-        "distribution_title": "各城市评估等级分布",
-        "table_title": "评估结果一览",
-        "communities_count": "评估社区数",
-        "status_ok": "正常",
-        "status_insufficient": "样本不足",
-        "status_missing": "缺少数据",
-        "status_veto": "一票否决",
-        "vetoed": "已触发一票否决",
-        "not_applicable": "—",
-        "contents_note": "本报告由评估数据自动生成，分数均附不确定性区间。",
-    },
-    "en": {
-        "report_title": "Child-Friendly Community Assessment Report",
-        "comparison_title": "Child-Friendly Community Comparison Report",
-        "community": "Community",
-        "community_id": "Community ID",
-        "city": "City",
-        "district": "District",
-        "wave": "Wave",
-        "date": "Assessment date",
-        "framework": "Framework",
-        "version": "Version",
-        "overall": "Overall score",
-        "grade": "Grade",
-        "interval": "95% interval",
-        "points": "Points",
-        "max_points": "Max",
-        "score": "Score",
-        "summary": "Summary",
-        "radar_caption": "Dimension scores (0–100) against the median of the communities assessed together",
-        "this_community": "This community",
-        "peer_median": "Peer median",
-        "key_numbers": "Key numbers",
-        "rank": "Rank among peers",
-        "rank_value": "{rank} of {total}",
-        "bonus_points": "Bonus",
-        "coverage": "Data coverage",
-        "respondents": "Respondents",
-        "dimension": "Dimension",
-        "indicator": "Indicator",
-        "method": "Method",
-        "result": "Result",
-        "n": "n",
-        "status": "Status",
-        "groups": "By group",
-        "views_title": "Children's views beside adults'",
-        "views_caption": "Survey indicators by respondent group (0–100); whiskers show 95% intervals",
-        "insufficient_n": "insufficient data (n={n})",
-        "no_data": "no data",
-        "colon": ": ",
-        "strengths": "Strengths",
-        "priorities": "Priorities for improvement",
-        "potential_gain": "Possible gain",
-        "recommendation": "Recommendation",
-        "no_priorities": "Every indicator already reaches full marks.",
-        "notes": "Bonus and veto notes",
-        "no_notes": "No bonus, veto or missing-data notes.",
-        "bonus_note": "Bonus: {label} (+{points})",
-        "veto_note": "Veto: {label}. Grade lowered from “{before}” to “{after}”.",
-        "missing_note": "Missing data: {label}",
-        "insufficient_note": "Insufficient sample: {label}",
-        "appendix": "Data quality and method",
-        "respondents_by_group": "Respondents per group",
-        "excluded_rows": "Rows excluded from the whole data set, by reason",
-        "no_exclusions": "No rows of the data set were excluded.",
-        "reason": "Reason",
-        "rows": "Rows",
-        "provenance": "Framework provenance",
-        "fingerprint": "Data fingerprint (first 16 hex digits of SHA-256)",
-        "software": "Software",
-        "method_text_points": "Points method: each indicator earns its points times its attainment (0–1); dimensions and the total add up their parts, out of {total}.",
-        "method_text_index": "Index method: attainments are rescaled to 0–100 and averaged with weights at every level.",
-        "method_text_ci": "Survey indicators average each respondent group first (weighted), then combine the groups by their weights; 95% intervals use a Taylor-linearised variance with the HC2 small-sample correction and t quantiles, so fewer respondents give wider intervals. Groups below their minimum sample size are flagged, not shown as precise results.",
-        "page": "Page {page} of {pages}",
-        "ranking_title": "Ranking by overall score",
-        "ranking_caption": "Dots are overall scores, lines their 95% intervals; communities whose intervals overlap should not be told apart.",
-        "heatmap_title": "Dimension scores by community",
-        "distribution_title": "Grades by city",
-        "table_title": "Results at a glance",
-        "communities_count": "Communities assessed",
-        "status_ok": "OK",
-        "status_insufficient": "Insufficient",
-        "status_missing": "Missing",
-        "status_veto": "Veto",
-        "vetoed": "Veto applied",
-        "not_applicable": "—",
-        "contents_note": "Generated from the assessment data; every score carries its uncertainty interval.",
-    },
+# Keys are used by the templates as ``t.key``; ``{level}`` is filled in with the framework's
+# interval level, other fields (``{rank}``, ``{label}`` ...) by the context or template.
+UI: dict[str, str] = {
+    "report_title": N_("Child-Friendly Community Assessment Report"),
+    "comparison_title": N_("Child-Friendly Community Comparison Report"),
+    "community": N_("Community"),
+    "community_id": N_("Community ID"),
+    "city": N_("City"),
+    "district": N_("District"),
+    "wave": N_("Wave"),
+    "date": N_("Assessment date"),
+    "framework": N_("Framework"),
+    "version": N_("Version"),
+    "overall": N_("Overall score"),
+    "grade": N_("Grade"),
+    "interval": N_("{level} interval"),
+    "points": N_("Points"),
+    "max_points": N_("Max"),
+    "score": N_("Score"),
+    "summary": N_("Summary"),
+    "radar_caption": N_(
+        "Dimension scores (0–100) against the median of the communities assessed together"
+    ),
+    "this_community": N_("This community"),
+    "peer_median": N_("Peer median"),
+    "key_numbers": N_("Key numbers"),
+    "rank": N_("Rank among peers"),
+    "rank_value": N_("{rank} of {total}"),
+    "bonus_points": N_("Bonus"),
+    "coverage": N_("Data coverage"),
+    "respondents": N_("Respondents"),
+    "dimension": N_("Dimension"),
+    "indicator": N_("Indicator"),
+    "method": N_("Method"),
+    "result": N_("Result"),
+    "n": N_("n"),
+    "status": N_("Status"),
+    "groups": N_("By group"),
+    "views_title": N_("Children's views beside adults'"),
+    "views_caption": N_(
+        "Survey indicators by respondent group (0–100); whiskers show {level} intervals"
+    ),
+    "insufficient_n": N_("insufficient data (n={n})"),
+    "no_data": N_("no data"),
+    "colon": N_(": "),
+    "strengths": N_("Strengths"),
+    "priorities": N_("Priorities for improvement"),
+    "potential_gain": N_("Possible gain"),
+    "recommendation": N_("Recommendation"),
+    "no_priorities": N_("Every indicator already reaches full marks."),
+    "notes": N_("Bonus and veto notes"),
+    "no_notes": N_("No bonus, veto or missing-data notes."),
+    "bonus_note": N_("Bonus: {label} (+{points})"),
+    "veto_note": N_("Veto: {label}. Grade lowered from “{before}” to “{after}”."),
+    "missing_note": N_("Missing data: {label}"),
+    "insufficient_note": N_("Insufficient sample: {label}"),
+    "appendix": N_("Data quality and method"),
+    "respondents_by_group": N_("Respondents per group"),
+    "excluded_rows": N_("Rows excluded from the whole data set, by reason"),
+    "no_exclusions": N_("No rows of the data set were excluded."),
+    "reason": N_("Reason"),
+    "rows": N_("Rows"),
+    "provenance": N_("Framework provenance"),
+    "fingerprint": N_("Data fingerprint (first 16 hex digits of SHA-256)"),
+    "software": N_("Software"),
+    "method_text_points": N_(
+        "Points method: each indicator earns its points times its attainment (0–1); dimensions and the total add up their parts, out of {total}."
+    ),
+    "method_text_index": N_(
+        "Index method: attainments are rescaled to 0–100 and averaged with weights at every level."
+    ),
+    "method_text_ci": N_(
+        "Survey indicators average each respondent group first (weighted), then combine the groups by their weights; {level} intervals use a Taylor-linearised variance with the HC2 small-sample correction and t quantiles, so fewer respondents give wider intervals. Groups below their minimum sample size are flagged, not shown as precise results."
+    ),
+    "page": N_("Page {page} of {pages}"),
+    "ranking_title": N_("Ranking by overall score"),
+    "ranking_caption": N_(
+        "Dots are overall scores, lines their {level} intervals; communities whose intervals overlap should not be told apart."
+    ),
+    "heatmap_title": N_("Dimension scores by community"),
+    "distribution_title": N_("Grades by city"),
+    "table_title": N_("Results at a glance"),
+    "communities_count": N_("Communities assessed"),
+    "status_ok": N_("OK"),
+    "status_insufficient": N_("Insufficient"),
+    "status_missing": N_("Missing"),
+    "status_veto": N_("Veto"),
+    "vetoed": N_("Veto applied"),
+    "contents_note": N_(
+        "Generated from the assessment data; every score carries its uncertainty interval."
+    ),
 }
 
-ISSUE_CODES = {
-    "missing-column": {"zh": "缺少必需列", "en": "Missing column"},
-    "unknown-community": {"zh": "社区不在清单中", "en": "Unknown community"},
-    "unknown-respondent-group": {"zh": "未知受访群体", "en": "Unknown respondent group"},
-    "out-of-range": {"zh": "数值超出范围", "en": "Value out of range"},
-    "unknown-code": {"zh": "未知选项代码", "en": "Unknown answer code"},
-    "not-a-number": {"zh": "不是数字", "en": "Not a number"},
-    "duplicate-respondent": {"zh": "重复受访者", "en": "Duplicate respondent"},
-    "empty-file": {"zh": "空文件", "en": "Empty file"},
-    "no-data-rows": {"zh": "没有数据行", "en": "No data rows"},
-    "bad-weight": {"zh": "权重无效", "en": "Invalid weight"},
-    "missing-community-id": {"zh": "缺少社区编号", "en": "Missing community ID"},
-    "missing-wave": {"zh": "缺少轮次", "en": "Missing wave"},
-    "duplicate-community": {"zh": "重复社区", "en": "Duplicate community"},
-    "not-a-boolean": {"zh": "不是是/否值", "en": "Not a yes/no value"},
-    "unknown-category": {"zh": "未知类别", "en": "Unknown category"},
+#: Names of the data report's issue codes (the excluded-rows table of the appendix).
+ISSUE_CODES: dict[str, str] = {
+    "missing-column": N_("Missing column"),
+    "unknown-community": N_("Unknown community"),
+    "unknown-respondent-group": N_("Unknown respondent group"),
+    "out-of-range": N_("Value out of range"),
+    "unknown-code": N_("Unknown answer code"),
+    "not-a-number": N_("Not a number"),
+    "duplicate-respondent": N_("Duplicate respondent"),
+    "empty-file": N_("Empty file"),
+    "no-data-rows": N_("No data rows"),
+    "bad-weight": N_("Invalid weight"),
+    "missing-community-id": N_("Missing community ID"),
+    "missing-wave": N_("Missing wave"),
+    "duplicate-community": N_("Duplicate community"),
+    "not-a-boolean": N_("Not a yes/no value"),
+    "unknown-category": N_("Unknown category"),
 }
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
+def report_words(lang: str, ci_level: float = 0.95) -> dict[str, str]:
+    """Every word of :data:`UI` in ``lang``, ``{level}`` filled in with ``ci_level``.
 
-def date_text(date: dt.date, lang: str) -> str:
-    """A date in words in the report's language.
-
-    >>> date_text(dt.date(2024, 6, 1), "en")
-    '1 June 2024'
+    >>> report_words("en", 0.9)["interval"]
+    '90% interval'
+    >>> report_words("zh", 0.9)["interval"]
+    '90% 置信区间'
     """
-    # Not strftime("%B"): under a Chinese locale it would put 六月 into an English report.
-    if lang == "zh":
-        return f"{date.year}年{date.month}月{date.day}日"
-    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
+    w = words(lang)
+    level = w.percent(ci_level)
+    out = {key: w(msg, level=level) if "{level}" in msg else w(msg) for key, msg in UI.items()}
+    out["not_applicable"] = NOT_APPLICABLE
+    return out
+
+
+def issue_name(code: str, lang: str) -> str:
+    """The name of a data-issue code in ``lang`` (the code itself when it has none)."""
+    msg = ISSUE_CODES.get(code)
+    return words(lang)(msg) if msg else code

@@ -1,0 +1,135 @@
+"""The comparison report's context: ranking with intervals, heatmap, grades by city.
+
+Built like a community's context (:mod:`cfeval.report.context`): results only, words from
+the report catalogue, numbers and dates for the locale, names with phone and ID-card
+numbers masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from cfeval._safety import mask_pii
+from cfeval.errors import UsageError
+from cfeval.i18n import Words, resolve_lang, words
+from cfeval.report.context import (
+    _num,
+    check_lang,
+    fingerprint,
+    fmt,
+    framework_of,
+    grade_of,
+    grades_of,
+    interval,
+    main_wave,
+    version,
+)
+from cfeval.report.text import report_words
+
+__all__ = ["build_comparison_context"]
+
+
+def _communities(result, wave: str, community_ids: Iterable[str] | None):
+    """The communities of ``wave`` (those asked for), best score first, unscored last."""
+    comm = result.communities.copy()
+    comm["wave"] = comm["wave"].astype(str)
+    comm = comm[comm["wave"] == wave]
+    if community_ids is not None:
+        comm = comm[comm["community_id"].isin(set(community_ids))]
+    if comm.empty:
+        raise UsageError(words()("no communities to compare"))
+    return comm.assign(_s=comm["score"].astype(float)).sort_values(
+        ["_s", "community_id"], ascending=[False, True]
+    )
+
+
+def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
+    table = []
+    for i, r in enumerate(comm.itertuples(index=False), start=1):
+        table.append(
+            {
+                "rank": i,
+                "id": mask_pii(r.community_id),
+                "name": mask_pii(getattr(r, "name", "")) or mask_pii(r.community_id),
+                "city": mask_pii(getattr(r, "city", "")),
+                "score": fmt(w, r.score),
+                "interval": interval(w, r),
+                "grade": grade_of(r.grade, grades, fw, _num(r.score)),
+                "vetoed": bool(getattr(r, "vetoed", False)),
+            }
+        )
+    return table
+
+
+def _charts(result, comm, table: list[dict], grades: dict, fw, wave: str, w: Words, t) -> dict:
+    from cfeval.report import charts
+
+    names = [row["name"] for row in table]
+    nan = float("nan")
+    ranking = charts.ranking(
+        names,
+        [float(x) for x in comm["score"]],
+        [_num(x) if _num(x) is not None else nan for x in comm["ci_low"]],
+        [_num(x) if _num(x) is not None else nan for x in comm["ci_high"]],
+        [row["grade"]["colour"] for row in table],
+        xlabel=t["overall"],
+    )
+    scores = result.scores[result.scores["wave"].astype(str) == wave]
+    matrix = []
+    for cid in comm["community_id"]:
+        sub = scores[scores["community_id"] == cid].set_index("node_id")["score"]
+        matrix.append([float(sub.get(d.id, nan)) for d in fw.dimensions])
+    heat = charts.heatmap(names, [w.label(d.label) for d in fw.dimensions], matrix)
+
+    cities = [mask_pii(c) or t["not_applicable"] for c in comm.get("city", [""] * len(comm))]
+    city_order = sorted(set(cities))
+    counts = [[0] * len(grades) for _ in city_order]
+    for city, row in zip(cities, table, strict=True):
+        if row["grade"]["rank"] is not None:
+            counts[city_order.index(city)][row["grade"]["rank"]] += 1
+    dist = charts.grade_distribution(
+        city_order,
+        [g["label"] for g in grades.values()],
+        counts,
+        [g["colour"] for g in grades.values()],
+    )
+    return {"ranking": ranking, "heatmap": heat, "distribution": dist}
+
+
+def build_comparison_context(
+    result,
+    *,
+    framework=None,
+    lang: str | None = None,
+    date: dt.date | None = None,
+    wave: str | None = None,
+    community_ids: Iterable[str] | None = None,
+) -> dict:
+    """Context of the comparison report: ranking with intervals, heatmap, grades by city.
+
+    ``wave`` defaults to :func:`~cfeval.report.context.main_wave`; ``lang`` None speaks
+    the environment's language.
+    """
+    fw = framework_of(result, framework)
+    lang = resolve_lang(lang)
+    check_lang(fw, lang)
+    w, t = words(lang), report_words(lang, fw.scoring.ci_level)
+    grades = grades_of(fw, w)
+    wave = main_wave(result) if wave is None else wave
+    comm = _communities(result, wave, community_ids)
+    table = _table(comm, grades, fw, w)
+    return {
+        "lang": lang,
+        "t": t,
+        "doc_title": t["comparison_title"],
+        "date": w.date(date or dt.date.today()),
+        "framework": {"id": fw.id, "title": w.label(fw.title), "version": fw.version},
+        "count": len(table),
+        "wave": mask_pii(wave),
+        "table": table,
+        **_charts(result, comm, table, grades, fw, wave, w, t),
+        "grades": list(grades.values()),
+        "fingerprint": fingerprint(result),
+        "version": version(),
+    }
