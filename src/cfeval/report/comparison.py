@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from cfeval._safety import mask_pii
 from cfeval.errors import UsageError
-from cfeval.i18n import Words, resolve_lang, words
+from cfeval.i18n import Msg, Words, resolve_lang, words
 from cfeval.report.context import (
     _num,
     check_lang,
@@ -38,7 +38,7 @@ def _communities(result, wave: str, community_ids: Iterable[str] | None):
     if community_ids is not None:
         comm = comm[comm["community_id"].isin(set(community_ids))]
     if comm.empty:
-        raise UsageError(words()("no communities to compare"))
+        raise UsageError(Msg("no communities to compare"))
     return comm.assign(_s=comm["score"].astype(float)).sort_values(
         ["_s", "community_id"], ascending=[False, True]
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from cfeval._safety import mask_pii
 from cfeval.errors import UsageError
-from cfeval.i18n import LANGS, Words, words
+from cfeval.i18n import LANGS, Msg, Words, words
 from cfeval.report.text import NOT_APPLICABLE, issue_name, report_words
 
 __all__ = ["mask_pii", "build_context", "main_wave", "framework_of", "check_lang"]
@@ -57,18 +57,16 @@ def framework_of(result, framework):
     """The framework a result was scored with (``framework`` overrides it)."""
     fw = framework if framework is not None else getattr(result, "framework", None)
     if fw is None:
-        raise UsageError(
-            words()("rendering a report needs the framework the result was scored with")
-        )
+        raise UsageError(Msg("rendering a report needs the framework the result was scored with"))
     return fw
 
 
 def check_lang(fw, lang: str) -> None:
-    """Refuse a report language cfeval or the framework has no words for."""
-    w = words()
+    """Refuse a report language cfeval or the framework has no words for (messages are
+    :class:`~cfeval.i18n.Msg`: said in the language of whoever shows them)."""
     if lang not in LANGS:
         raise UsageError(
-            w(
+            Msg(
                 "unknown language {lang!r}; choose one of: {langs}",
                 lang=lang,
                 langs=", ".join(LANGS),
@@ -76,7 +74,7 @@ def check_lang(fw, lang: str) -> None:
         )
     if lang not in fw.languages:
         raise UsageError(
-            w(
+            Msg(
                 "framework {id!r} has no {lang!r} labels (languages: {languages})",
                 id=fw.id,
                 lang=lang,

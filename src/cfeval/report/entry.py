@@ -25,7 +25,7 @@ from typing import Any
 
 from cfeval._safety import file_stems
 from cfeval.errors import CfevalError, UsageError
-from cfeval.i18n import resolve_lang, words
+from cfeval.i18n import Msg, resolve_lang
 from cfeval.report.comparison import build_comparison_context
 from cfeval.report.context import build_context, check_lang, framework_of, main_wave, mask_pii
 from cfeval.report.render import RenderLog, render_html, write_pdf
@@ -75,8 +75,7 @@ def _parse_date(date) -> dt.date:
     try:
         return dt.date.fromisoformat(str(date))
     except ValueError:
-        message = words()("--date must look like 2024-06-01, got {date!r}", date=date)
-        raise UsageError(message) from None
+        raise UsageError(Msg("--date must look like 2024-06-01, got {date!r}", date=date)) from None
 
 
 def render_report(
