@@ -422,7 +422,7 @@ def test_comparison_report_ranks_every_community(result, tmp_path):
         "儿童友好社区评估比较报告",
         "综合得分排名",
         "各社区维度得分",
-        "各城市评估等级分布",
+        "各城市等级分布",
         "阳光社区",
         "河畔社区",
         "石桥社区",
@@ -626,7 +626,7 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
         assert "成都儿童友好社区评价" in text
         if name != "comparison_zh.pdf":
             grades.add(
-                next(g for g in ("优秀", "良好", "合格", "待合格") if f"评估等级{g}" in text)
+                next(g for g in ("优秀", "良好", "合格", "待合格") if f"等级{g}" in text)
             )
     assert len(grades) == 3
 
