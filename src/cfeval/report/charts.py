@@ -251,6 +251,52 @@ def radar(
     return _to_uri(fig, tight=False)
 
 
+def _group_bars(ax, column, colour: str, height: float, insufficient_text: str, hatched: list):
+    """One respondent group's bars, interval whiskers and labels at their ``(y, cell)``;
+    the y of each insufficient cell is added to ``hatched`` (drawn once for all groups)."""
+    ys, scores, minus, plus, err_ys = [], [], [], [], []
+    for y, cell in column:
+        if cell is None:
+            continue
+        score = cell["score"]
+        if cell["insufficient"] or score is None or math.isnan(score):
+            hatched.append(y)
+            ax.text(
+                2,
+                y,
+                cell.get("text") or insufficient_text.format(n=cell["n"]),
+                va="center",
+                fontsize=7,
+                color=INK,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
+            )
+            continue
+        ys.append(y)
+        scores.append(score)
+        lo, hi = cell.get("ci_low"), cell.get("ci_high")
+        has_ci = lo is not None and hi is not None and not (math.isnan(lo) or math.isnan(hi))
+        if has_ci:
+            err_ys.append(len(ys) - 1)
+            minus.append(max(0.0, score - lo))
+            plus.append(max(0.0, hi - score))
+        ax.text(
+            (hi if has_ci else score) + 1.5, y, f"{score:.0f}", va="center", fontsize=7, color=INK
+        )
+    # one call per group, not per bar: drawing cost grows with the number of artists
+    ax.barh(ys, scores, height=height * 0.86, color=colour)
+    if err_ys:
+        ax.errorbar(
+            [scores[j] for j in err_ys],
+            [ys[j] for j in err_ys],
+            xerr=[minus, plus],
+            fmt="none",
+            ecolor=INK,
+            elinewidth=0.8,
+            capsize=2,
+            capthick=0.8,
+        )
+
+
 def group_comparison(
     indicators: Sequence[str],
     groups: Sequence[str],
@@ -284,58 +330,12 @@ def group_comparison(
     )
 
     handles = []
-    insufficient_ys = []
+    insufficient_ys: list[float] = []
     for g, name in enumerate(groups):
         colour = GROUP_COLOURS[g % len(GROUP_COLOURS)]
         handles.append(Patch(facecolor=colour, label=name))
-        ys, scores, minus, plus, err_ys = [], [], [], [], []
-        for i, row in enumerate(cells):
-            cell = row[g]
-            if cell is None:
-                continue
-            y = i - 0.4 + height * (g + 0.5)
-            score = cell["score"]
-            if cell["insufficient"] or score is None or math.isnan(score):
-                insufficient_ys.append(y)
-                ax.text(
-                    2,
-                    y,
-                    cell.get("text") or insufficient_text.format(n=cell["n"]),
-                    va="center",
-                    fontsize=7,
-                    color=INK,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
-                )
-                continue
-            ys.append(y)
-            scores.append(score)
-            lo, hi = cell.get("ci_low"), cell.get("ci_high")
-            has_ci = lo is not None and hi is not None and not (math.isnan(lo) or math.isnan(hi))
-            if has_ci:
-                err_ys.append(len(ys) - 1)
-                minus.append(max(0.0, score - lo))
-                plus.append(max(0.0, hi - score))
-            ax.text(
-                (hi if has_ci else score) + 1.5,
-                y,
-                f"{score:.0f}",
-                va="center",
-                fontsize=7,
-                color=INK,
-            )
-        # one call per group, not per bar: drawing cost grows with the number of artists
-        ax.barh(ys, scores, height=height * 0.86, color=colour)
-        if err_ys:
-            ax.errorbar(
-                [scores[j] for j in err_ys],
-                [ys[j] for j in err_ys],
-                xerr=[minus, plus],
-                fmt="none",
-                ecolor=INK,
-                elinewidth=0.8,
-                capsize=2,
-                capthick=0.8,
-            )
+        column = [(i - 0.4 + height * (g + 0.5), row[g]) for i, row in enumerate(cells)]
+        _group_bars(ax, column, colour, height, insufficient_text, insufficient_ys)
     if insufficient_ys:
         ax.barh(
             insufficient_ys,
