@@ -98,3 +98,16 @@ def test_docs_table_is_the_code_table():
     # README links the page
     readme = (DOCS.parents[1] / "README.md").read_text(encoding="utf-8")
     assert re.search(r"\(docs/imports\.md\)", readme)
+
+
+def test_messages_follow_the_language_of_the_moment(monkeypatch):
+    frame = pd.DataFrame({"community_id": ["A"], "c_voice_listen": ["(跳过)"]})
+    said = {}
+    for lang in ("en", "zh", "en"):
+        monkeypatch.setenv("CFEVAL_LANG", lang)
+        ds = load_data(FW, survey=frame, mapping={"respondent": "child"})
+        said.setdefault(lang, []).append(
+            next(i.message for i in ds.report.issues if i.code == "platform-blank")
+        )
+    assert said["en"][0] == said["en"][1] and "read as blank" in said["en"][0]
+    assert "按空白处理" in said["zh"][0]

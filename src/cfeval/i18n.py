@@ -182,10 +182,16 @@ def _msg(msgid: str, fields: dict[str, Any]) -> Msg:
     return Msg(msgid, **fields)
 
 
-@functools.cache
 def words(lang: str | None = None) -> Words:
-    """The (cached) :class:`Words` of ``lang``, or of the environment's language."""
-    return Words(resolve_lang(lang))
+    """The (cached) :class:`Words` of ``lang``, or of the environment's language *now*."""
+    # Resolved before the cache: caching on ``None`` would pin the first language seen,
+    # and a later ``--lang`` (which sets CFEVAL_LANG) would not reach library messages.
+    return _words(resolve_lang(lang))
+
+
+@functools.cache
+def _words(lang: str) -> Words:
+    return Words(lang)
 
 
 def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> list[Path]:

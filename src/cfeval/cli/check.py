@@ -103,7 +103,10 @@ def print_data_report(report) -> None:
     out.print(summary)
     # One line per issue (file:row  column  code  message) reads better than a table in
     # a narrow terminal and can be pasted into a chat as is.
-    for i in report.issues[:_ISSUES_SHOWN]:
+    # Errors, then warnings, then notes (a stable sort keeps file and row order within
+    # each): per-column info lines (platform codes) must not push the errors out of view.
+    rank = {"error": 0, "warning": 1, "info": 2}
+    for i in sorted(report.issues, key=lambda i: rank[i.severity])[:_ISSUES_SHOWN]:
         where = Path(i.file).name + ("" if i.row is None else f":{i.row}")
         column = f"  {i.column}" if i.column else ""
         value = f" = {i.value!r}" if i.value and i.code != "encoding" else ""

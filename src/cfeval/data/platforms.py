@@ -192,7 +192,10 @@ def blank_platform_codes(
             values = np.where(hit, np.nan, values)
             found[f"{code.value:g}"] += n
     if not (pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col)):
-        counts = col.value_counts(dropna=True)
+        # A text cell read as blank is an empty text or a marker: count only those cells
+        # (a few per column), not every value of the column.
+        marked = np.isnan(values) & col.notna().to_numpy()
+        counts = col[marked].value_counts(dropna=True) if marked.any() else {}
         for value, n in counts.items():
             if isinstance(value, str) and _norm(value) in BLANK_TEXTS:
                 found[unicodedata.normalize("NFKC", value).strip()] += int(n)
