@@ -286,3 +286,17 @@ def test_a_failed_kit_leaves_nothing_behind(chengdu, tmp_path, monkeypatch):
     with pytest.raises(CfevalError):
         kit.template(chengdu, tmp_path / "kit", lang="zh")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_option_letters_go_on_past_z():
+    from cfeval.collect.textform import _letters
+
+    assert [_letters(i) for i in (0, 1, 25, 26, 27, 51, 52)] == [
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+    ]

@@ -28,6 +28,16 @@ __all__ = ["text_questions", "questionnaire_text", "mapping_for_text", "write_te
 _LETTERS = string.ascii_uppercase
 
 
+def _letters(i: int) -> str:
+    """A, B, ... Z, AA, AB, ...: option letters for any number of options."""
+    out = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        out = _LETTERS[rest] + out
+    return out
+
+
 def _identity_questions(fw: Framework, group: str, w, communities: list[str] | None):
     """``(column, question text, options or None)`` for the standard columns asked."""
     # The texts are the data stage's own aliases (社区编号, 轮次, 年龄 ...), so even a
@@ -74,7 +84,7 @@ def questionnaire_text(
         lines.append(f"{number}{sep}{text}")
         for i, option in enumerate(options or []):
             label = option[1] if isinstance(option, tuple) else option
-            lines.append(f"{_LETTERS[i % 26]}. {label}")
+            lines.append(f"{_letters(i)}. {' '.join(str(label).split())}")
         lines.append("")
     return "\n".join(lines)
 
