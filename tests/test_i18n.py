@@ -83,7 +83,9 @@ def test_one_word_for_one_thing_across_areas():
             for message in read_po(fh, locale="zh"):
                 if not message.id:
                     continue
-                key = message.id if isinstance(message.id, str) else message.id[0]
+                # msgctxt tells apart one English word with two meanings (w.p(context, id))
+                msgid = message.id if isinstance(message.id, str) else message.id[0]
+                key = (message.context, msgid) if message.context else msgid
                 text = message.string if isinstance(message.string, str) else message.string[0]
                 if key in seen and seen[key][1] != text:
                     clashes.append(

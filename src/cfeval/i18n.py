@@ -115,6 +115,15 @@ class Words:
         text = self._t.gettext(message)
         return text.format(**fields) if fields else text
 
+    def p(self, context: str, message: str, /, **fields: Any) -> str:
+        """A message whose English also means something else (gettext's ``msgctxt``).
+
+        ``w.p("maximum", "Points")`` is the points a node is worth (分值), where
+        ``w("Points")`` is the points it was awarded (得分).
+        """
+        text = self._t.pgettext(context, message)
+        return text.format(**fields) if fields else text
+
     def n(self, singular: str, plural: str, count: int, /, **fields: Any) -> str:
         """A sentence with a count in it; ``{n}`` is the count."""
         text = self._t.ngettext(singular, plural, count)
