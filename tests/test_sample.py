@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cfeval.framework.model import AuditField, Framework
 from cfeval.framework.rules import BandsRule, GoalpostsRule, LevelsRule, TargetRule
+from cfeval.sample import draw
 from cfeval.sample import generate as sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -525,13 +526,11 @@ def test_audit_numbers_give_back_about_the_attainment_they_were_drawn_for(a, u):
     """rule(value drawn for attainment a) ≈ a, up to rounding to whole numbers."""
     area = AuditField(type="number", min=0, label={"zh": "面积", "en": "area"})
     target = TargetRule(type="target", target=200)
-    assert abs(_field_attainment(target, sample._field_value(area, target, a, u)) - a) <= 1 / 200
+    assert abs(_field_attainment(target, draw._field_value(area, target, a, u)) - a) <= 1 / 200
     pct = AuditField(type="number", min=0, max=100, label={"zh": "比例", "en": "share"})
     for direction in ("higher_is_better", "lower_is_better"):
         goal = GoalpostsRule(type="goalposts", low=20, high=80, direction=direction)
-        assert (
-            abs(_field_attainment(goal, sample._field_value(pct, goal, a, u)) - a) <= 1 / 60 + 1e-9
-        )
+        assert abs(_field_attainment(goal, draw._field_value(pct, goal, a, u)) - a) <= 1 / 60 + 1e-9
 
 
 @given(a=_unit, u=st.floats(0, 0.999))
@@ -545,7 +544,7 @@ def test_audit_numbers_land_in_the_band_nearest_the_attainment(a, u):
             {"min": 12, "attainment": 1},
         ],
     )
-    got = _field_attainment(rule, sample._field_value(field, rule, a, u))
+    got = _field_attainment(rule, draw._field_value(field, rule, a, u))
     assert abs(got - a) == min(abs(b.attainment - a) for b in rule.bands)
 
 
@@ -554,7 +553,7 @@ def test_audit_categories_are_the_level_nearest_the_attainment(a):
     cats = [{"value": v, "label": {"zh": v, "en": v}} for v in ("none", "partial", "full")]
     field = AuditField(type="category", categories=cats, label={"zh": "检查", "en": "check"})
     rule = LevelsRule(type="levels", levels={"none": 0, "partial": 0.5, "full": 1})
-    got = rule.levels[sample._field_value(field, rule, a, 0.5)]
+    got = rule.levels[draw._field_value(field, rule, a, 0.5)]
     assert abs(got - a) == min(abs(v - a) for v in rule.levels.values())
 
 
