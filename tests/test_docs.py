@@ -162,7 +162,7 @@ def test_chinese_as_main_language(full_framework):
     assert md.splitlines()[0] == "# 测试框架（全功能）"
     assert "### 1. 儿童参与 (Child participation) · 40 分" in md
     assert "- **评分规则**：分级：无 → 0%；部分 → 50%；全面 → 100%。" in md
-    assert "| 编码 | zh | en |" in md
+    assert "| 代码 | zh | en |" in md
 
 
 def test_table_cells_escape_pipes_and_line_breaks(full_framework):
