@@ -23,11 +23,22 @@ def atomic_write(
     file gets the mode an ordinary new file would (``0o666`` less the umask), not
     ``mkstemp``'s private ``0o600``.
 
+    A file system that refuses (disk full, read-only folder, ``path`` is a folder) raises
+    :class:`~cfeval.errors.UsageError` naming the file. The temporary file's name holds
+    this process's id, so a write killed outright (``kill -9``) leaves a file the next
+    write to ``path`` recognises as orphaned and removes.
+
     >>> atomic_write("scores.csv", "a,b\\n")  # doctest: +SKIP
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(path)
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.cfeval-{os.getpid()}-", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise _refused(path, exc) from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -38,10 +49,40 @@ def atomic_write(
             else:
                 fh.write(data.encode(encoding) if isinstance(data, str) else data)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _refused(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _refused(path: Path, exc: OSError):
+    from cfeval.errors import UsageError
+
+    reason = "it is a folder" if path.is_dir() else (exc.strerror or str(exc))
+    return UsageError(f"cannot write {path}: {reason}")
+
+
+def _remove_orphans(path: Path) -> None:
+    """Temporary files of ``path`` left by a process that no longer runs."""
+    import glob
+
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.cfeval-*-*.tmp"):
+        pid = tmp.name[len(path.name) + 9 :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def deterministic_zip(

@@ -275,6 +275,18 @@ def _sources(value) -> list:
     return list(value)
 
 
+def _refuse_repeats(sources: list) -> None:
+    """The same survey file given twice would count its rows twice: a usage error."""
+    seen: dict[tuple, str] = {}
+    for source in sources:
+        if isinstance(source, str | Path) and Path(source).is_file():
+            st = Path(source).stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                raise UsageError(f"{source}: the same file as {seen[key]}, given twice")
+            seen[key] = str(source)
+
+
 def _label(source, kind: str, i: int) -> str:
     import pandas as pd
 
@@ -353,6 +365,7 @@ def load_data(
     """
     framework = _as_framework(framework)
     surveys, audits = _sources(survey), _sources(audit)
+    _refuse_repeats(surveys)
     s_maps, a_map = pair_mappings(mapping, len(surveys))
     report = DataReport(lang=lang)
     s_parts, s_tables = _parts(framework, surveys, "survey", s_maps, sheet, report)

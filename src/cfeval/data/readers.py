@@ -362,7 +362,10 @@ def read_table(
         raise UsageError(f"{path}: file not found")
     if not path.is_file():
         raise UsageError(f"{path}: not a file")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # EIO, permission, a file removed meanwhile
+        raise DataError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise DataError(f"{path}: old Excel .xls format; open it in Excel and save as .xlsx")
@@ -374,7 +377,10 @@ def read_table(
         return _read_parquet(path, raw)
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(f"{path}: not a table (binary content); use CSV, XLSX or Parquet")
-    return _read_csv(raw, str(path), text_headers)
+    try:
+        return _read_csv(raw, str(path), text_headers)
+    except csv.Error as exc:  # a header cell over the csv module's 131,072 characters
+        raise UsageError(f"{path}: the header row cannot be read ({exc})") from None
 
 
 def peek_headers(source) -> list[str] | None:
@@ -386,8 +392,11 @@ def peek_headers(source) -> list[str] | None:
     path = Path(source)
     if path.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not path.is_file():
         return None
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None  # read_table says why, with the whole file in view
     # Decode the header line alone: a chunk cut inside a multi-byte character would fail
     # as UTF-8 and then "succeed" as GB18030 with the wrong text.
     bom = b"\xef\xbb\xbf" if head.startswith(b"\xef\xbb\xbf") else b""
@@ -398,4 +407,7 @@ def peek_headers(source) -> list[str] | None:
     except DataError:
         return None  # read_table gives the error, with the whole file in view
     line = line.rstrip("\r")
-    return [h.strip() for h in next(csv.reader([line], delimiter=_sniff(line)), [])]
+    try:
+        return [h.strip() for h in next(csv.reader([line], delimiter=_sniff(line)), [])]
+    except csv.Error:
+        return None  # read_table gives the error

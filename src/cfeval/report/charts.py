@@ -123,6 +123,10 @@ def _pyplot():
             "xtick.color": INK,
             "ytick.color": INK,
             "axes.unicode_minus": False,
+            # Labels come from frameworks and data: "$5 and $10" is text, not mathtext,
+            # and a stray "$\\foo$" must not make every report fail.
+            "text.parse_math": False,
+            "text.usetex": False,
         }
     )
     return plt

@@ -24,7 +24,8 @@ def cell_variance(zz: np.ndarray, cell: np.ndarray, n: np.ndarray, K: int) -> np
     """``Σ z²`` per cell (U × G); NaN where a contributing cell has one respondent."""
     import numpy as np
 
-    ss = np.bincount(cell, weights=zz, minlength=K).reshape(n.shape)
+    # float even with no rows at all (numpy's bincount of nothing is an integer array).
+    ss = np.bincount(cell, weights=zz, minlength=K).astype(float).reshape(n.shape)
     ss[n == 1] = np.nan
     return ss
 

@@ -1,0 +1,126 @@
+"""Broken survey files through every command; file-system trouble on reading and writing."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from hostile_inputs import chengdu_data, cli, every_command
+
+
+def _broken_surveys(folder: Path) -> dict[str, Path]:
+    survey, _ = chengdu_data(folder / "base")
+    text = survey.read_text(encoding="utf-8")
+    header, body = text.split("\n", 1)
+    import pandas as pd
+
+    frame = pd.read_csv(survey, dtype=str, keep_default_na=False)
+    files = {
+        "no-community": frame.drop(columns="community_id"),
+        "no-respondent": frame.drop(columns="respondent"),
+    }
+    out = {}
+    for name, df in files.items():
+        out[name] = folder / f"{name}.csv"
+        df.to_csv(out[name], index=False)
+    for name, content in {
+        "empty": b"",
+        "header-only": (header + "\n").encode(),
+        "binary": bytes(range(256)) * 20,
+        "binary-xlsx": b"PK\x03\x04" + os.urandom(2000),
+        "long-header": ("community_id," + "x" * 140_000 + "\nA,1\n").encode(),
+    }.items():
+        out[name] = folder / (f"{name}.xlsx" if name.endswith("xlsx") else f"{name}.csv")
+        out[name].write_bytes(content)
+    return out
+
+
+@pytest.mark.parametrize("with_audit", [False, True], ids=["survey-only", "with-audit"])
+def test_broken_surveys_give_a_message_in_every_command(tmp_path, with_audit):
+    _, audit = chengdu_data(tmp_path / "a")
+    for name, path in _broken_surveys(tmp_path / "s").items():
+        data = ["--survey", path] + (["--audit", audit] if with_audit else [])
+        (tmp_path / name).mkdir()
+        runs = every_command(tmp_path / name, data)  # asserts: no traceback anywhere
+        for command, run in runs.items():
+            # report's exit code is about the PDFs (1 when one failed), not the data.
+            codes = {2} if name == "long-header" else {0, 1} if command == "report" else {1}
+            assert run.exit_code in codes, (name, command, run.output)
+        if with_audit and name in ("no-community", "empty", "header-only", "no-respondent"):
+            # What can be scored is scored from the audit, and the output is written.
+            assert (tmp_path / name / "scores.json").exists(), name
+            assert len(list((tmp_path / name / "reports").glob("*.pdf"))) == 3, name
+
+
+def test_same_survey_file_twice_is_refused(tmp_path):
+    survey, audit = chengdu_data(tmp_path)
+    run = cli("score", "chengdu-community", "--survey", survey, "--survey", survey)
+    assert run.exit_code == 2 and "given twice" in run.output
+
+
+def test_a_read_error_is_a_message(tmp_path, monkeypatch):
+    from cfeval.data.load import load_data
+    from cfeval.errors import DataError
+    from cfeval.framework.loader import load_framework
+
+    fw = load_framework("chengdu-community")
+    survey, _ = chengdu_data(tmp_path)
+    real = Path.read_bytes
+
+    def failing(self):
+        if self.name == "survey.csv":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    with pytest.raises(DataError, match="survey.csv: cannot read the file: Input/output error"):
+        load_data(fw, survey=survey)
+
+
+def test_output_problems_are_usage_errors(tmp_path, monkeypatch):
+    survey, audit = chengdu_data(tmp_path / "d")
+    data = ["--survey", survey, "--audit", audit]
+    (tmp_path / "folder.csv").mkdir()
+    run = cli("score", "chengdu-community", *data, "-o", tmp_path / "folder.csv")
+    assert run.exit_code == 2 and "it is a folder" in run.output, run.output
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", full)
+    for fmt in ("csv", "xlsx", "json", "parquet"):
+        out = tmp_path / f"x.{fmt}"
+        run = cli("score", "chengdu-community", *data, "-o", out)
+        assert run.exit_code == 2 and "No space left on device" in run.output, run.output
+        assert not out.exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_orphaned_temporary_files_are_removed_by_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    from cfeval._io import atomic_write
+
+    # A process that dies (SIGKILL) while writing leaves its temporary file behind.
+    code = (
+        "import os, time; from cfeval._io import atomic_write;"
+        f"atomic_write({str(tmp_path / 'x.xlsx')!r}, lambda fh: os.kill(os.getpid(), 9))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": "src"})
+    assert proc.returncode == -9
+    assert len(list(tmp_path.glob(".x.xlsx.cfeval-*.tmp"))) == 1
+    atomic_write(tmp_path / "x.xlsx", b"ok")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xlsx"]
+
+
+def test_dollar_signs_in_labels_are_drawn_as_text():
+    import matplotlib
+
+    from cfeval.report import charts
+
+    uri = charts.heatmap([r"$\foo$ broken mathtext", "$5 and $10"], ["a"], [[50.0], [60.0]])
+    assert uri.startswith("data:image/svg+xml")
+    assert matplotlib.rcParams["text.parse_math"] is False
