@@ -862,3 +862,20 @@ def test_scoring_errors_are_said_in_the_language_asked_for():
     with pytest.raises(DataError) as err:
         score(points_fw(), survey=points_data()[0].iloc[:0])
     assert err.value.text("zh") == "没有可评分的社区：调查数据和核查数据中都没有可用的行"
+
+
+def test_audit_only_and_header_only_surveys_score_what_can_be_scored(tmp_path):
+    # issue 10: both crashed with "cannot convert float NaN to integer". Community X from the
+    # audit alone (renormalize): council yes 20/20 → dim_a = 60 of 60; space 50/100 → 10 of
+    # 20 → dim_b = 20 of 40; bonus 2/4 × 4 = 2; total 82. Survey indicators are missing.
+    survey, audit = points_data()
+    header_only = tmp_path / "survey.csv"
+    header_only.write_text(",".join(survey.columns) + "\n", encoding="utf-8")
+    for kw in ({}, {"survey": header_only}):
+        r = score(points_fw(), audit=audit, **kw)
+        assert row(r, "X", "total")["points"] == pytest.approx(82.0, abs=1e-9)
+        assert row(r, "X", "voice")["status"] == "missing"
+        assert math.isnan(row(r, "X", "total")["ci_low"])  # no survey: no sampling interval
+        notes = r.notes[(r.notes["community_id"] == "X") & (r.notes["kind"] == "missing")]
+        assert set(notes["id"]) == {"voice", "safe"}
+    assert r.report.summary()["no-data-rows"] == 1

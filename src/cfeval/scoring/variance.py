@@ -51,7 +51,7 @@ def bm_df(
     import numpy as np
 
     def csum(x):
-        return np.bincount(cell, weights=x, minlength=K).reshape(n.shape)
+        return np.bincount(cell, weights=x, minlength=K).astype(np.float64).reshape(n.shape)
 
     c = h * h
     if s is None:
