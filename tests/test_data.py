@@ -1059,3 +1059,15 @@ def test_parquet_csv_and_frame_agree(full_framework, tmp_path, rows, text_items)
     pd.testing.assert_frame_equal(s_pq, s_frame)
     assert problems(r_csv) == problems(r_frame) == problems(r_pq)
     assert r_csv.excluded_rows == r_frame.excluded_rows == r_pq.excluded_rows
+
+
+def test_unreadable_files_are_explained_in_either_language(full_framework, tmp_path):
+    with pytest.raises(UsageError) as err:
+        check(full_framework, survey=tmp_path / "nowhere.csv")
+    assert str(err.value) == f"{tmp_path / 'nowhere.csv'}: file not found"
+    assert err.value.text("zh") == f"{tmp_path / 'nowhere.csv'}：找不到文件"
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(DataError) as err:
+        check(full_framework, survey=old)
+    assert err.value.text("zh").endswith("旧的 Excel .xls 格式；请在 Excel 中打开并另存为 .xlsx")

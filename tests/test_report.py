@@ -625,9 +625,7 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
         text = flat(pdftext(tmp_path / "demo" / name))
         assert "成都儿童友好社区评价" in text
         if name != "comparison_zh.pdf":
-            grades.add(
-                next(g for g in ("优秀", "良好", "合格", "待合格") if f"等级{g}" in text)
-            )
+            grades.add(next(g for g in ("优秀", "良好", "合格", "待合格") if f"等级{g}" in text))
     assert len(grades) == 3
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cfeval.errors import DataError, UsageError
+from cfeval.i18n import Msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,7 +143,10 @@ def decode(raw: bytes, label: str) -> tuple[str, str]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text"; refused by name rather than by a confusing decode error.
         raise DataError(
-            f"{label}: UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8' instead"
+            Msg(
+                "{file}: UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8' instead",
+                file=label,
+            )
         )
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
@@ -158,8 +162,12 @@ def decode(raw: bytes, label: str) -> tuple[str, str]:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{label}: cannot read the text: it is neither UTF-8 nor GBK/GB18030 "
-            f"(bad byte at position {exc.start}). Save it from Excel as 'CSV UTF-8'."
+            Msg(
+                "{file}: cannot read the text: it is neither UTF-8 nor GBK/GB18030 (bad byte at "
+                "position {position}). Save it from Excel as 'CSV UTF-8'.",
+                file=label,
+                position=exc.start,
+            )
         ) from None
 
 
@@ -221,7 +229,9 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
                 engine="c",
             )
         except (pd.errors.ParserError, ValueError) as exc:
-            raise DataError(f"{label}: not a readable table: {exc}") from None
+            raise DataError(
+                Msg("{file}: not a readable table: {error}", file=label, error=exc)
+            ) from None
     else:
         del data
         return _lazy_table(
@@ -325,14 +335,18 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
         # Not pd.read_parquet: its dataset reader refuses duplicate column names.
         whole = None if lazy else pf.read(use_pandas_metadata=True).to_pandas()
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for corrupt files
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+        raise DataError(_not_parquet(path, exc)) from None
     if whole is not None:
         return _from_frame(whole, str(path), sha)
     headers = [str(c) for c in shape.columns]
     try:
         return _lazy_table(_Columns(parquet=pf), pf.metadata.num_rows, headers, str(path), 2, sha)
     except (pa.ArrowException, OSError) as exc:  # a column that cannot be decoded
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+        raise DataError(_not_parquet(path, exc)) from None
+
+
+def _not_parquet(path, exc) -> Msg:
+    return Msg("{file}: not a readable Parquet file ({error})", file=str(path), error=exc)
 
 
 def _from_frame(frame: pd.DataFrame, label: str, sha: str | None = None) -> Table:
@@ -359,16 +373,21 @@ def read_table(
         return _from_frame(source, label)
     path = Path(source)
     if not path.exists():
-        raise UsageError(f"{path}: file not found")
+        raise UsageError(Msg("{file}: file not found", file=str(path)))
     if not path.is_file():
-        raise UsageError(f"{path}: not a file")
+        raise UsageError(Msg("{file}: not a file", file=str(path)))
     try:
         raw = path.read_bytes()
     except OSError as exc:  # EIO, permission, a file removed meanwhile
-        raise DataError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        raise DataError(
+            Msg("{file}: cannot read the file: {error}", file=str(path), error=reason)
+        ) from None
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise DataError(f"{path}: old Excel .xls format; open it in Excel and save as .xlsx")
+        raise DataError(
+            Msg("{file}: old Excel .xls format; open it in Excel and save as .xlsx", file=str(path))
+        )
     if suffix in (".xlsx", ".xlsm") or (
         suffix not in (".csv", ".txt", ".tsv") and raw[:2] == b"PK"
     ):
@@ -376,11 +395,15 @@ def read_table(
     if suffix in (".parquet", ".pq") or raw[:4] == b"PAR1":
         return _read_parquet(path, raw)
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError(f"{path}: not a table (binary content); use CSV, XLSX or Parquet")
+        raise DataError(
+            Msg("{file}: not a table (binary content); use CSV, XLSX or Parquet", file=str(path))
+        )
     try:
         return _read_csv(raw, str(path), text_headers)
     except csv.Error as exc:  # a header cell over the csv module's 131,072 characters
-        raise UsageError(f"{path}: the header row cannot be read ({exc})") from None
+        raise UsageError(
+            Msg("{file}: the header row cannot be read ({error})", file=str(path), error=exc)
+        ) from None
 
 
 def peek_headers(source) -> list[str] | None:
