@@ -191,6 +191,15 @@ def change_chart(totals: pd.DataFrame, names: list[str], *, lang: str) -> str:
             ax.hlines(y, r["ci_low"], r["ci_high"], color=colour, linewidth=2, alpha=0.6)
         ax.scatter([r["change"]], [y], color=colour, s=30, zorder=3)
     ax.axvline(0, color=INK, linewidth=0.8)
+    from cfeval.results.waves import CHANGE_CLASSES
+
+    present = [c for c in CHANGE_CLASSES if c in set(totals["change_class"])]
+    handles = [
+        ax.scatter([], [], color=_CLASS_COLOURS[c], s=30, label=w(CHANGE_CLASSES[c]))
+        for c in present
+    ]
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles),
+              frameon=False, fontsize=8)  # fmt: skip
     ax.set_yticks(ys, names, fontsize=8.5)
     ax.invert_yaxis()
     lows = [x for x in totals["ci_low"].tolist() + totals["change"].tolist() if math.isfinite(x)]
