@@ -218,3 +218,34 @@ def test_report_section_since_the_last_assessment(fw):
     assert comparison["chart"].startswith("data:image/svg+xml;base64,")
     one = score(fw, survey=_survey({"1": W1}), audit=_audit({"1": 0.0}))
     assert comparison_changes(one, lang="en") is None
+
+
+def test_reports_show_the_change_of_the_two_wave_communities():
+    """The sample data's eight two-wave communities: their report and the comparison."""
+    from cfeval._paths import shipped_dir
+    from cfeval.data.load import load_data
+    from cfeval.report.comparison import build_comparison_context
+    from cfeval.report.context import build_context
+    from cfeval.report.render import render_html
+    from cfeval.results.reliability import reliability
+
+    fw = load_framework("chengdu-community")
+    folder = shipped_dir("sample_data") / "chengdu"
+    data = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
+    result = score(fw, data)
+    scales = reliability(fw, data, n_boot=0).scales
+    two = sorted(result.communities.loc[result.communities["wave"] == "2", "community_id"])
+    assert len(two) == 8
+    for cid in two:
+        ctx = build_context(result, cid, lang="en", reliability=scales)
+        assert ctx["since_last"]["total"]["from"] != ctx["since_last"]["total"]["to"]
+        assert len(ctx["since_last"]["top"]) == 3
+    html = render_html("report.html.j2", ctx)
+    assert "Since the last assessment" in html and "The three largest changes" in html
+    assert "Reliability of the survey scales" in html and "alpha 0.6" in html
+    single = build_context(result, "CD-JJ-001", lang="zh")
+    assert single["since_last"] is None and single["scales"] is None
+    assert "与上次评估相比" not in render_html("report.html.j2", single)
+    comparison = build_comparison_context(result, lang="zh")
+    assert len(comparison["changes"]["rows"]) == 8
+    assert "与上次评估相比的变化" in render_html("comparison.html.j2", comparison)

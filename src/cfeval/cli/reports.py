@@ -138,7 +138,8 @@ def report(
         raise UsageError(w("choose exactly one of --community ID, --all or --compare"))
     fw = load_framework(framework)
     check_options(fw, lang, date)
-    result = score(fw, read_data(fw, survey, audit, mapping, sheet))
+    data = read_data(fw, survey, audit, mapping, sheet)
+    result = score(fw, data)
     options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa}
     if compare:
         path = render_comparison(result, out / f"comparison_{lang}.pdf", **options)
@@ -147,7 +148,10 @@ def report(
     ids = _chosen(result, community)
     progress, on_done = _progress(len(ids), w("reports"))
     with progress:
-        outcome = render_batch(result, out, ids, workers=workers, on_done=on_done, **options)
+        outcome = render_batch(
+            result, out, ids, workers=workers, on_done=on_done, reliability=_scales(fw, data),
+            **options,
+        )  # fmt: skip
     typer.echo(w("wrote {n} report(s) to {folder}", n=len(outcome.written), folder=out))
     _print_renamed(outcome.written, lang)
     if outcome.failed:
@@ -179,3 +183,13 @@ def demo(
     if outcome.batch.failed:
         _print_failures(outcome.batch.failed)
         raise typer.Exit(1)
+
+
+def _scales(fw, data):
+    """Reliability of the survey scales for the method appendix (no bootstrap: only the
+    coefficients are shown); None without survey data."""
+    if data.survey is None or data.survey.empty:
+        return None
+    from cfeval.results.reliability import reliability
+
+    return reliability(fw, data, n_boot=0).scales

@@ -208,7 +208,7 @@ def _print_reliability(fw, rel, by) -> None:
         if v != v:
             return "—"
         ci = "" if lo != lo else f" ({w.number(lo, 2)}–{w.number(hi, 2)})"
-        return w.number(v, 2) + ci + (" *" if v < 0.7 else "")
+        return w.number(v, 3) + ci + (" *" if v < 0.7 else "")
 
     for _, r in rel.scales.iterrows():
         cells = [str(r[by])] if by else []

@@ -130,10 +130,11 @@ def since_last_section(
 
 
 def comparison_changes(
-    result, *, lang: str, names: dict[str, str] | None = None
+    result, *, lang: str, names: dict[str, str] | None = None, community_ids=None
 ) -> dict[str, Any] | None:
-    """The comparison report's change section: every community assessed in the two
-    latest waves, its total's change with interval, and a chart; None with one wave."""
+    """The comparison report's change section: every community (of ``community_ids``,
+    default all) assessed in the two latest waves, its total's change with interval, and a
+    chart; None when there is no such community."""
     from cfeval.errors import UsageError
     from cfeval.results.waves import wave_changes
 
@@ -142,9 +143,12 @@ def comparison_changes(
     except UsageError:
         return None
     w = words(lang)
-    totals = changes[changes["kind"] == "total"].sort_values(
-        ["change", "community_id"], ascending=[False, True], kind="stable"
-    )
+    totals = changes[changes["kind"] == "total"]
+    if community_ids is not None:
+        totals = totals[totals["community_id"].isin({str(c) for c in community_ids})]
+    if totals.empty:
+        return None
+    totals = totals.sort_values(["change", "community_id"], ascending=[False, True], kind="stable")
     names = names or {}
     rows = [
         _change_row(w, r, names.get(r["community_id"], r["community_id"]))

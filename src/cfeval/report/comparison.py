@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from cfeval._safety import mask_pii
 from cfeval.errors import UsageError
 from cfeval.i18n import Msg, Words, resolve_lang, words
+from cfeval.report.changes import comparison_changes
 from cfeval.report.context import (
     _num,
     check_lang,
@@ -42,6 +43,15 @@ def _communities(result, wave: str, community_ids: Iterable[str] | None):
     return comm.assign(_s=comm["score"].astype(float)).sort_values(
         ["_s", "community_id"], ascending=[False, True]
     )
+
+
+def _names(result) -> dict[str, str]:
+    """Each community's name as the report shows it (masked; the id when it has none)."""
+    comm = result.communities
+    names = comm["name"] if "name" in comm.columns else comm["community_id"]
+    return {
+        str(c): mask_pii(n) or mask_pii(c) for c, n in zip(comm["community_id"], names, strict=True)
+    }
 
 
 def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
@@ -129,6 +139,9 @@ def build_comparison_context(
         "wave": mask_pii(wave),
         "table": table,
         **_charts(result, comm, table, grades, fw, wave, w, t),
+        "changes": comparison_changes(
+            result, lang=lang, names=_names(result), community_ids=community_ids
+        ),
         "grades": list(grades.values()),
         "fingerprint": fingerprint(result),
         "version": version(),

@@ -440,14 +440,18 @@ def build_context(
     lang: str | None = None,
     date: dt.date | None = None,
     wave: str | None = None,
+    reliability=None,
 ) -> dict:
     """Everything the community template shows, as plain values in the report's language.
 
     ``result`` is a :class:`~cfeval.scoring.result.ScoreResult`; peers for the radar's
     median and the rank are the communities scored together in the same wave. ``lang``
-    None speaks the environment's language.
+    None speaks the environment's language. ``reliability`` (the ``scales`` frame of
+    :func:`cfeval.reliability`) adds the scales below 0.7 to the method appendix.
     """
     from cfeval.i18n import resolve_lang
+    from cfeval.report.changes import since_last_section
+    from cfeval.report.scales import reliability_appendix
     from cfeval.results.insights import pick_wave
 
     fw = framework_of(result, framework)
@@ -483,6 +487,8 @@ def build_context(
         "priorities": priorities,
         "notes": _notes(page, _rows(getattr(result, "notes", None), community_id, wave)),
         "group_n": _group_n(page),
+        "since_last": since_last_section(result, community_id, wave, lang=lang),
+        "scales": reliability_appendix(reliability, fw, lang=lang),
         "excluded": _excluded(result, lang),
         "fingerprint": fingerprint(result),
         "version": version(),

@@ -89,13 +89,23 @@ def render_report(
     wave: str | None = None,
     pdfa: bool = False,
     log: RenderLog | None = None,
+    reliability=None,
 ) -> Path:
     """Write one community's A4 report to ``path`` (a PDF, written atomically).
+
+    ``reliability`` (the ``scales`` frame of :func:`cfeval.reliability`) lists the scales
+    below 0.7 in the method appendix.
 
     >>> render_report(result, "C001", "out/C001_zh.pdf", lang="zh", date="2024-06-01")  # doctest: +SKIP
     """
     ctx = build_context(
-        result, community_id, framework=framework, lang=lang, date=_parse_date(date), wave=wave
+        result,
+        community_id,
+        framework=framework,
+        lang=lang,
+        date=_parse_date(date),
+        wave=wave,
+        reliability=reliability,
     )
     return write_pdf(render_html("report.html.j2", ctx), path, pdfa=pdfa, log=log)
 
@@ -160,6 +170,7 @@ def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
             date=opts["date"],
             wave=opts["wave"],
             pdfa=opts["pdfa"],
+            reliability=opts.get("reliability"),
         )
     except CfevalError as exc:
         return community_id, None, str(exc)
@@ -180,12 +191,13 @@ def render_batch(
     wave: str | None = None,
     workers: int | None = None,
     on_done: Callable[[str, bool], None] | None = None,
+    reliability=None,
 ) -> BatchOutcome:
     """Render one report per community into ``out_dir`` across worker processes.
 
     A community that fails is recorded in :attr:`BatchOutcome.failed` and the batch goes
     on. ``workers`` defaults to every core; ``1`` renders in this process. ``wave``
-    defaults to each community's latest.
+    defaults to each community's latest. ``reliability`` as for :func:`render_report`.
     """
     fw = framework_of(result, framework)
     lang = resolve_lang(lang)
@@ -201,6 +213,7 @@ def render_batch(
         "date": _parse_date(date),
         "pdfa": pdfa,
         "wave": wave,
+        "reliability": reliability,
         # Names for the whole run at once: ids that differ only in case stay apart.
         "stems": file_stems(ids),
     }
@@ -298,6 +311,8 @@ def run_demo(
     lang = resolve_lang(lang)
     fw = load_framework(DEMO_FRAMEWORK)
     folder = shipped_dir("sample_data") / "chengdu"
+    from cfeval.results.reliability import reliability
+
     data = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
     result = score(fw, data)
     out = Path(out_dir)
@@ -314,6 +329,7 @@ def run_demo(
         wave=wave,
         workers=workers,
         on_done=on_done,
+        reliability=reliability(fw, data, n_boot=0).scales,
     )
     comparison = render_comparison(
         result, out / f"comparison_{lang}.pdf", framework=fw, lang=lang, date=DEMO_DATE, wave=wave

@@ -38,8 +38,8 @@ def reliability_appendix(
             indicator=labels.get(r["indicator"], r["indicator"]),
             group=groups.get(r["respondent"], r["respondent"]),
             k=int(r["k"]),
-            alpha=w.number(r["alpha"], 2),
-            omega=w.number(r["omega"], 2),
+            alpha=w.number(r["alpha"], 3),
+            omega=w.number(r["omega"], 3),
         )
         for _, r in low.iterrows()
     ]
