@@ -19,6 +19,7 @@ Usage::
     python benchmarks/coverage_sim.py                 # the table in docs/methods.md
     python benchmarks/coverage_sim.py --reps 300      # a quick look (Monte-Carlo error ±1.3)
     python benchmarks/coverage_sim.py --sizes 8,5 --json
+    python benchmarks/coverage_sim.py --share-interval korn_graubard
 
 Monte-Carlo error of a coverage near 95% is ``±2 √(0.95 × 0.05 / (reps × pops))``.
 """
@@ -164,11 +165,15 @@ def covers(frame: pd.DataFrame, value: float) -> float:
     return float(ok.mean())
 
 
-def run(sizes: tuple[int, int], reps: int, pops: int, seed: int) -> dict:
+def run(
+    sizes: tuple[int, int], reps: int, pops: int, seed: int, share_interval: str | None = None
+) -> dict:
     """Coverage of every measured quantity at one size (children, parents)."""
     from cfeval.scoring.engine import score
 
     fw = framework()
+    if share_interval:
+        fw.scoring.share_interval = share_interval
     rng = np.random.default_rng([seed, *sizes])
     result: dict[str, list[float]] = {}
     ratios: dict[str, list[float]] = {}
@@ -210,10 +215,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pops", type=int, default=4, help="populations per size")
     ap.add_argument("--sizes", default="8,5;40,25", help="children,parents;... per community")
     ap.add_argument("--seed", type=int, default=20261130)
+    ap.add_argument(
+        "--share-interval",
+        choices=["wilson", "korn_graubard"],
+        help="the framework's scoring.share_interval (default: the framework's default)",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = ap.parse_args(argv)
     sizes = [tuple(int(x) for x in s.split(",")) for s in args.sizes.split(";")]
-    out = {f"{c}+{p}": run((c, p), args.reps, args.pops, args.seed) for c, p in sizes}
+    out = {
+        f"{c}+{p}": run((c, p), args.reps, args.pops, args.seed, args.share_interval)
+        for c, p in sizes
+    }
     if args.json:
         json.dump(out, sys.stdout, indent=1)
         print()

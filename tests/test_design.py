@@ -23,12 +23,16 @@ with warnings.catch_warnings():
     from samplics.datasets import load_nhanes2
 
 
-def _samplics_se(y, w, stratum=None, psu=None, fpc=None):
+def _samplics_se(y, w, stratum=None, psu=None, fpc=None, domain=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = samplics.TaylorEstimator(samplics.PopParam.mean)
         kw = {"fpc": fpc} if fpc is not None else {}
+        if domain is not None:
+            kw["domain"] = domain
         est.estimate(y=y, samp_weight=w, stratum=stratum, psu=psu, **kw)
+    if domain is not None:  # the estimate for the domain labelled 1
+        return float(est.stderror[1]), float(est.degree_of_freedom)
     return float(np.asarray(est.stderror).ravel()[0]), float(est.degree_of_freedom)
 
 
@@ -155,3 +159,61 @@ def test_sample_data_with_a_cluster_column_matches_samplics():
             checked += 1
             assert se[u] == pytest.approx(ref, abs=1e-6, rel=1e-9), (cid, cols)
     assert checked > 40  # every unit clustered, most also stratified
+
+
+def test_engine_with_cluster_and_stratum_columns_matches_samplics():
+    # The Chengdu sample scored by cfeval.score with households ("cluster", pairs of
+    # consecutive respondents) within two strata per community; the children's
+    # children_voice mean in by_group against samplics on the same respondent values.
+    from scipy.stats import t
+
+    import cfeval
+    from cfeval._paths import shipped_dir
+    from cfeval.data.load import load_data
+    from cfeval.framework.rules.scale_mean import respondent_mean
+    from cfeval.scoring.rules import rescale_items
+
+    folder = shipped_dir("sample_data") / "chengdu"
+    fw = cfeval.load_framework("chengdu-community")
+    ds = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
+    s = ds.survey
+    s = s[s["respondent"] == "child"].reset_index(drop=True)
+    s["cluster"] = (s.groupby(["community_id", "wave"]).cumcount() // 2).astype(str)
+    s["stratum"] = np.where(s["cluster"].astype(int) % 2 == 0, "a", "b")
+    ds.survey = s
+    r = cfeval.score(fw, ds)
+
+    ind = fw.node("children_voice")
+    items = ind.items_for("child")
+    x = np.column_stack([s[it.id].to_numpy(float) for it in items])
+    scales = [fw.scales[it.scale] for it in items]
+    rescale_items(
+        x,
+        np.array([sc.low for sc in scales], float),
+        np.array([sc.high for sc in scales], float),
+        np.array([it.reverse for it in items]),
+    )
+    s["_y"] = respondent_mean(x, ind.valid_items_needed("child"))
+    bg = r.by_group.query("node_id == 'children_voice' and respondent == 'child'")
+    bg = bg.set_index(["community_id", "wave"])
+    checked = 0
+    for (cid, wave), sub in s.groupby(["community_id", "wave"]):
+        # Children without a usable answer are outside the estimate's domain but their
+        # households still count as PSUs (domain estimation, as R's svyby and samplics).
+        if sub.groupby("stratum")["cluster"].nunique().min() < 2:
+            continue
+        got = bg.loc[(cid, wave)]
+        if not 0 < got["ci_low"] <= got["ci_high"] < 100:
+            continue
+        se = (got["ci_high"] - got["ci_low"]) / (2 * t.ppf(0.975, got["df"])) / 100
+        ref, ref_df = _samplics_se(
+            sub["_y"].fillna(1).to_numpy(),  # (any value: outside the domain)
+            sub["weight"].to_numpy(),
+            stratum=sub["stratum"].to_numpy(),
+            psu=(sub["stratum"] + "/" + sub["cluster"]).to_numpy(),
+            domain=sub["_y"].notna().astype(int).to_numpy(),
+        )
+        assert se == pytest.approx(ref, abs=1e-6, rel=1e-6), (cid, wave)
+        assert got["df"] == ref_df  # #PSUs − #strata, as R's degf
+        checked += 1
+    assert checked >= 20

@@ -92,14 +92,16 @@ X_VOICE = 0.65625
 def test_points_oracle_community_x():
     survey, audit = points_data()
     r = score(points_fw(), survey=survey, audit=audit)
+    # Two parents reach their min_n (2), but an interval resting on two answers is not
+    # shown as precise: voice and every node above it are flagged insufficient.
     expect = {
-        "voice": (65.625, 26.25, "ok"),
+        "voice": (65.625, 26.25, "insufficient"),
         "council": (100.0, 20.0, "ok"),
-        "dim_a": (46.25 / 60 * 100, 46.25, "ok"),
+        "dim_a": (46.25 / 60 * 100, 46.25, "insufficient"),
         "safe": (50.0, 10.0, "ok"),
         "space": (50.0, 10.0, "ok"),
         "dim_b": (50.0, 20.0, "ok"),
-        "total": (68.25, 68.25, "ok"),
+        "total": (68.25, 68.25, "insufficient"),
     }
     for node_id, (sc, pts, status) in expect.items():
         got = row(r, "X", node_id)
@@ -128,7 +130,8 @@ def test_points_oracle_community_y_groups_missing_bonus_cap_and_veto():
     survey, audit = points_data()
     r = score(points_fw(), survey=survey, audit=audit)
     assert row(r, "Y", "voice")["score"] == pytest.approx(75.0, abs=1e-9)
-    assert row(r, "Y", "voice")["status"] == "ok"
+    # the parents who carry voice are only two: flagged (an interval on one df)
+    assert row(r, "Y", "voice")["status"] == "insufficient"
     council = row(r, "Y", "council")
     assert council["status"] == "missing" and math.isnan(council["score"])
     dim_a = row(r, "Y", "dim_a")
@@ -460,6 +463,14 @@ def test_single_respondent_cell_has_no_interval():
     assert math.isnan(bg.loc[("X", "voice", "parent"), "ci_low"])
     assert math.isnan(row(r, "X", "voice")["ci_low"])
     assert not math.isnan(bg.loc[("X", "voice", "child"), "ci_low"])
+    # One respondent, even where min_n allows it: no interval, and the group, its
+    # indicator, the dimension and the total are flagged, with a note saying why.
+    assert bg.loc[("X", "voice", "parent"), "status"] == "insufficient"
+    for node in ("voice", "dim_a", "total"):
+        assert row(r, "X", node)["status"] == "insufficient", node
+    assert math.isnan(row(r, "X", "total")["ci_low"])
+    msgs = r.notes.query("community_id == 'X' and kind == 'insufficient'")["message"]
+    assert any("1 respondent" in m and "parent" in m for m in msgs), msgs.tolist()
 
 
 def test_full_fixture_scores_every_node(full_framework):

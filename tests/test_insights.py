@@ -81,14 +81,14 @@ def test_peer_medians_per_node(result):
 
 def test_strengths_are_achieved_indicators_best_first(result):
     got = insights.strengths(result, "X", lang="en")
-    # council 100 > voice 65.625 > safe 50 = space 50 (same points at stake: framework
-    # order keeps safe); only three are shown
-    assert got["node_id"].tolist() == ["council", "voice", "safe"]
-    assert got["label"].tolist() == ["Council", "Voice", "Feeling safe"]
-    assert got["score"].tolist() == pytest.approx([100.0, 65.625, 50.0])
-    # Y: council has no data and safe is insufficient, so neither is a strength
+    # council 100 > safe 50 = space 50 (framework order); voice (65.625) rests on two
+    # parents and is flagged insufficient, so it is no strength
+    assert got["node_id"].tolist() == ["council", "safe", "space"]
+    assert got["label"].tolist() == ["Council", "Feeling safe", "Space"]
+    assert got["score"].tolist() == pytest.approx([100.0, 50.0, 50.0])
+    # Y: council has no data, safe and voice are insufficient, so none is a strength
     y = insights.strengths(result, "Y", n=5)
-    assert y["node_id"].tolist() == ["space", "voice"]
+    assert y["node_id"].tolist() == ["space"]
 
 
 def test_priorities_have_the_points_to_gain_and_the_recommendation(result):
@@ -104,20 +104,28 @@ def test_priorities_have_the_points_to_gain_and_the_recommendation(result):
     assert zh["node_id"].tolist() == ["voice", "safe"]
     assert zh["potential_gain"].tolist() == pytest.approx([15.0, 10.0])
     assert zh["recommendation"].tolist() == ["听。", "改善。"]
-    assert zh["status"].tolist() == ["ok", "insufficient"]
+    assert zh["status"].tolist() == ["insufficient", "insufficient"]
 
 
 def test_shortfalls_compare_groups_that_reach_min_n(result):
+    # Two parents are too few to compare (an interval on one df): X's gaps are all NaN.
+    assert insights.shortfalls(result, "X")["gap"].isna().all()
+    # With a third parent (weight 4, all answers 3 -> 1/2) the parents' voice is
+    # (1 × 1/2 + 3 × 1 + 4 × 1/2) / 8 = 11/16.
+    survey, audit = points_data()
+    extra = {"community_id": "X", "respondent": "parent", "weight": 4.0, "v1": 3, "v2": 3}
+    survey = pd.concat([survey, pd.DataFrame([{**extra, "v3": 3}])], ignore_index=True)
+    result = score(points_fw(), survey=survey, audit=audit)
     got = insights.shortfalls(result, "X", lang="en")
-    # voice: children 7/12 = 58.33 (n 3 ≥ 3), parents 7/8 = 87.5 (n 2 ≥ 2)
+    # voice: children 7/12 = 58.33 (n 3 ≥ 3), parents 11/16 = 68.75 (n 3 ≥ 2)
     assert got[["node_id", "respondent"]].values.tolist() == [
         ["voice", "child"],
         ["voice", "parent"],
         ["safe", "child"],
     ]
-    assert got["gap"].iloc[0] == pytest.approx(100 * (7 / 12 - 7 / 8))
-    assert got["gap"].iloc[1] == pytest.approx(100 * (7 / 8 - 7 / 12))
-    assert got["others"].iloc[0] == pytest.approx(87.5)
+    assert got["gap"].iloc[0] == pytest.approx(100 * (7 / 12 - 11 / 16))
+    assert got["gap"].iloc[1] == pytest.approx(100 * (11 / 16 - 7 / 12))
+    assert got["others"].iloc[0] == pytest.approx(68.75)
     assert math.isnan(got["gap"].iloc[2])  # safe asks children only: nobody to compare
     assert got["group"].tolist() == ["Children", "Parents", "Children"]
     # Y: the two children (min_n 3) are too few to compare with anyone

@@ -180,13 +180,19 @@ def test_notes_and_communities(result):
     assert com.loc["Y", "vetoed"] and com.loc["Y", "grade"] == "low"
     notes = result.notes
     assert list(notes.columns) == ["community_id", "wave", "kind", "id", "points", "message"]
+    # X's voice rests on two parents; Y's one child (below min_n, no other group) gives
+    # voice and safe from a single answer: no interval, flagged with a note each
     assert notes[["community_id", "kind", "id"]].values.tolist() == [
         ["X", "bonus", "linkage"],
+        ["X", "insufficient", "voice"],
         ["Y", "insufficient", "safe"],
+        ["Y", "insufficient", "safe"],
+        ["Y", "insufficient", "voice"],
         ["Y", "insufficient", "voice"],
         ["Y", "missing", "space"],
         ["Y", "veto", "accident"],
     ]
+    assert "only 1 respondent; no interval" in notes["message"].iloc[3]
     assert math.isnan(notes.loc[notes["kind"] == "veto", "points"].iloc[0])
 
 

@@ -93,6 +93,12 @@ def _print_scores(fw, result) -> None:
         grade = grades.get(rec.grade, "") if rec.grade else "—"
         if rec.vetoed:
             grade += " " + w("(veto)")
+        # Too little of the framework had data for a final grade (scoring.min_coverage_for_grade).
+        status = getattr(rec, "grade_status", "final")
+        if status == "provisional":
+            grade += " " + w("(provisional: coverage {coverage})", coverage=w.percent(rec.coverage))
+        elif status == "withheld":
+            grade = "— " + w("(withheld: coverage {coverage})", coverage=w.percent(rec.coverage))
         cells = (str(rec.community_id), str(rec.wave), shown, ci, grade)
         table.add_row(*map(escape, cells))
     out = console()

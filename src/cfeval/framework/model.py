@@ -305,6 +305,15 @@ class Scoring(FormatModel):
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     """Confidence level of the intervals."""
 
+    share_interval: Literal["wilson", "korn_graubard"] = "wilson"
+    """Interval of share_favourable indicators: wilson (default) or korn_graubard (conservative)."""
+
+    min_coverage_for_grade: float = Field(default=0.7, ge=0, le=1)
+    """Share of the total's points (or weight) that must have data for a final grade."""
+
+    below_min_coverage: Literal["provisional", "withheld"] = "provisional"
+    """Below min_coverage_for_grade the grade is shown as provisional, or withheld."""
+
 
 class BonusItem(FormatModel):
     """Extra points for something beyond the standard; ``points × attainment``, capped overall."""

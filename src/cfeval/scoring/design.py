@@ -40,7 +40,14 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["DESIGN_COLUMNS", "Design", "design_from_frame", "has_design", "taylor_variance"]
+__all__ = [
+    "DESIGN_COLUMNS",
+    "Design",
+    "design_from_frame",
+    "group_variances",
+    "has_design",
+    "taylor_variance",
+]
 
 #: The optional design columns of a survey (standard names, also mapping targets).
 DESIGN_COLUMNS = ("stratum", "cluster", "fpc")
@@ -165,3 +172,21 @@ def taylor_variance(z: np.ndarray, design: Design) -> np.ndarray:
     d = Z - mean[design.psu_stratum]
     ss = np.bincount(design.psu_stratum, weights=d * d, minlength=H)
     return np.bincount(design.stratum_unit, weights=design.factor * ss, minlength=design.n_units)
+
+
+def group_variances(
+    u: np.ndarray, row_group: np.ndarray, G: int, design: Design, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit × group (U × G) design variance of the group means, and the design df.
+
+    ``u`` are the rows' linearised values for their own group's mean; each group is a
+    domain of the community's design (its PSUs outside the group count, with Z = 0).
+    """
+    import numpy as np
+
+    var = np.empty(n.shape)
+    for j in range(G):
+        var[:, j] = taylor_variance(np.where(row_group == j, u, 0.0), design)
+    var[n == 0] = np.nan
+    df = np.repeat(design.df[:, None], G, axis=1)
+    return var, np.where(n > 0, df, np.nan)

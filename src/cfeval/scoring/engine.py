@@ -42,7 +42,10 @@ its contributing respondents' weights (``n − 1`` for equal weights, less for u
 ones), and a node's df combines its cells by Welch–Satterthwaite,
 ``(Σ v_g)² / Σ (v_g² / df_g)``. Audit values carry no sampling variance. The interval is
 ``score ± t_{(1+level)/2}(df) × se``, clipped to [0, 100]; nodes without survey data, or
-with a contributing cell of one respondent, get no interval (NaN). See
+with a contributing cell of one respondent, get no interval (NaN). Shares get an
+interval built for proportions at their effective sample size, carried up to dimensions
+and the total (:mod:`cfeval.scoring.proportions`); survey design columns (stratum,
+cluster, fpc) make every variance design-based (:mod:`cfeval.scoring.design`). See
 ``docs/methods.md``.
 """
 
@@ -55,6 +58,8 @@ from cfeval._columns import ID_COLUMNS
 from cfeval.errors import DataError, UsageError
 from cfeval.framework.model import Dimension, Framework, Indicator
 from cfeval.i18n import Msg
+from cfeval.scoring.design import design_from_frame, has_design, taylor_variance
+from cfeval.scoring.proportions import SHARE_INTERVALS
 from cfeval.scoring.values import Node, Values, take
 from cfeval.scoring.variance import bm_df, cell_variance, satterthwaite
 
@@ -122,6 +127,7 @@ class _Engine:
         self.G = max(len(self.groups), 1)
         self.min_n = np.array([fw.respondents[g].min_n for g in self.groups] or [1])
         self.p_ci = 0.5 + fw.scoring.ci_level / 2  # the t quantile's probability
+        self.share_interval = SHARE_INTERVALS[fw.scoring.share_interval]
         self.survey = data.survey
         self.audit = data.audit.reset_index(drop=True)
         self._units()
@@ -165,6 +171,8 @@ class _Engine:
         self.n_cell = np.bincount(self.cell, minlength=self.K).reshape(self.U, self.G)
         ai = pd.MultiIndex.from_frame(a[list(ID_COLUMNS)])
         self.audit_row = ai.get_indexer(key)  # -1 where a unit has no audit row
+        # Design columns (stratum, cluster, fpc) switch variances to design-based ones.
+        self.design = design_from_frame(s, self.row_unit, self.U) if has_design(s) else None
 
     def _flatten(self) -> None:
         fw = self.fw
@@ -219,7 +227,12 @@ class _Engine:
             self._fail_on_missing(values)
         frames = score_frames(self, values)
         notes = notes_frame(
-            self, values, frames["bonus_rows"], frames["veto_notes"], words(resolve_lang(lang))
+            self,
+            values,
+            frames["bonus_rows"],
+            frames["veto_notes"],
+            words(resolve_lang(lang)),
+            frames["grading"],
         )
         return ScoreResult(
             framework=self.fw,
@@ -294,6 +307,8 @@ class _Engine:
         if v.z is None:
             nan = np.full(self.U, np.nan)
             return nan, np.zeros(self.U, np.int64), nan.copy()
+        if self.design is not None:
+            return self._design_variance(v)
         if v.cell_var is not None:
             n, parts = v.cell_n, v.cell_var
         else:
@@ -303,6 +318,18 @@ class _Engine:
         ntot = n.sum(axis=1).astype(np.int64)
         var[ntot == 0] = np.nan
         return var, ntot, satterthwaite(parts, self._cell_df(v, n), n)
+
+    def _design_variance(self, v: Values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Design-based variance of a node (strata, clusters, fpc) and the design's df."""
+        import numpy as np
+
+        n = v.cell_n
+        if n is None:
+            n = np.bincount(self.cell, weights=v.mask, minlength=self.K).reshape(self.U, self.G)
+        ntot = n.sum(axis=1).astype(np.int64)
+        var = taylor_variance(v.z, self.design)
+        var[ntot == 0] = np.nan
+        return var, ntot, np.where(ntot > 0, self.design.df, np.nan)
 
     def _cell_df(self, v: Values, n: np.ndarray) -> np.ndarray:
         """Per-cell df of a node: the Bell–McCaffrey df of its contributing rows' weights.

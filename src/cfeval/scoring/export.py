@@ -46,6 +46,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "status": (N_("Status"), "status"), "grade": (N_("Grade"), "grade"),
     "grade_zh": (N_("Grade"), "(zh)"), "grade_en": (N_("Grade"), "(en)"),
     "grade_before_veto": (N_("Grade before veto"), "grade before veto"),
+    "grade_status": (N_("Grade status"), "grade status"),
     "bonus_points": (N_("Bonus points"), "bonus"), "vetoed": (N_("Vetoed"), "vetoed"),
     "respondent": (N_("Group of respondents"), "group"),
     "respondent_zh": (N_("Group of respondents"), "(zh)"),
@@ -186,7 +187,11 @@ def sheets(result: ScoreResult) -> list[pd.DataFrame]:
     scores = result.to_frame()
     comm = with_labels(result.communities, "grade", grades, prefix="grade")
     by_kind = {
-        kind: with_labels(scores[scores["kind"] == kind].drop(columns="grade"), "node_id", labels)
+        kind: with_labels(
+            scores[scores["kind"] == kind].drop(columns=["grade", "grade_status"]),
+            "node_id",
+            labels,
+        )
         for kind in ("dimension", "indicator")
     }
     groups_df = with_labels(result.by_group, "node_id", labels)

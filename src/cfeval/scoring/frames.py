@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfeval._columns import AUDIT_DESCRIPTION
 from cfeval.scoring.notes import bonus_points, vetoes
+from cfeval.scoring.proportions import implied_variance
 from cfeval.scoring.values import take
 from cfeval.scoring.variance import t_quantile
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["score_frames", "by_group_frame"]
 
-_COLUMNS = ("score", "points", "max_points", "se", "df", "half", "n", "coverage", "gain", "status")
+_COLUMNS = ("score", "points", "max_points", "df", "low", "high", "n", "coverage", "gain", "status")
 
 
 def score_frames(eng: Any, values: dict) -> dict[str, Any]:
@@ -32,15 +33,67 @@ def score_frames(eng: Any, values: dict) -> dict[str, Any]:
     cols = _node_columns(eng, values, bonus)
     veto_hit, veto_cap, veto_notes = vetoes(eng)
     g_before, grade = _grades(eng.fw, cols["score"][0], veto_hit, veto_cap)
+    grade, grade_status = grade_status_of(eng.fw, grade, cols["coverage"][0])
     cols["status"][0] = np.where(veto_hit, "veto", cols["status"][0]).astype(object)
-    scores = _scores(eng, cols, grade)
+    scores = _scores(eng, cols, grade, grade_status)
     communities = _communities(eng, scores, grade, g_before, bonus, veto_hit)
+    communities.insert(communities.columns.get_loc("grade") + 1, "grade_status", grade_status)
     return {
         "scores": scores,
         "communities": communities,
         "bonus_rows": bonus_rows,
         "veto_notes": veto_notes,
+        "grading": (grade_status, cols["coverage"][0]),
     }
+
+
+def grade_status_of(fw, grade: np.ndarray, coverage: np.ndarray):
+    """(grade, grade_status) per unit: a final grade needs ``min_coverage_for_grade``.
+
+    ``final`` when the total's coverage reaches the setting; below it ``provisional`` (the
+    grade is kept, to be shown as such) or ``withheld`` (no grade), as
+    ``scoring.below_min_coverage`` says; ``none`` where there is no score at all.
+    """
+    import numpy as np
+
+    sc = fw.scoring
+    thin = ~(coverage >= sc.min_coverage_for_grade - 1e-12)
+    has = np.array([g is not None for g in grade], dtype=bool)
+    status = np.where(~has, "none", np.where(thin, sc.below_min_coverage, "final")).astype(object)
+    if sc.below_min_coverage == "withheld":
+        grade = np.where(status == "withheld", None, grade).astype(object)
+    return grade, status
+
+
+def _intervals(eng: Any, values: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per node, how far its interval reaches below and above the score (0..100 units).
+
+    Shares get their proportion interval (scoring.share_interval); every other node
+    ``± t(df) × se`` with its variance raised by the part of its shares' intervals that the
+    linearised variance misses (their implied variance), carried up as if perfectly
+    correlated: ``Var' = Var + (Σ_i C_i √e_i)²``. NaN where there is no interval.
+    """
+    import numpy as np
+
+    level = eng.fw.scoring.ci_level
+    extra: dict[int, np.ndarray] = {}
+    out: list = [None] * len(eng.nodes)
+    for idx in reversed(range(len(eng.nodes))):  # children before parents
+        node, v = eng.nodes[idx], values[idx]
+        if v.share_cap is not None:
+            ddf = v.df if eng.design is not None else None
+            low, high = eng.share_interval(v.att, v.var, v.n, v.share_cap, ddf, level=level)
+            out[idx] = (100 * (v.att - low), 100 * (high - v.att))
+            gap = implied_variance(low, high, v.df, level) - v.var
+            extra[idx] = np.sqrt(np.nan_to_num(np.maximum(gap, 0.0)))
+            continue
+        root = np.zeros(eng.U)
+        for c, bc in zip(node.children, v.b, strict=True):
+            root += bc * extra.get(c, 0.0)
+        extra[idx] = root
+        half = t_quantile(eng.p_ci, v.df) * 100 * np.sqrt(v.var + root * root)
+        out[idx] = (half, half)
+    return out
 
 
 def _root_coefficients(eng: Any, values: dict) -> list[np.ndarray]:
@@ -65,6 +118,7 @@ def _node_columns(eng: Any, values: dict, bonus: np.ndarray) -> dict[str, list]:
     base = T * values[0].att
     root_points = np.minimum(base + bonus, T)
     C = _root_coefficients(eng, values)
+    reach = _intervals(eng, values)
     cols: dict[str, list] = {k: [] for k in _COLUMNS}
     for idx, node in enumerate(eng.nodes):
         v = values[idx]
@@ -80,13 +134,12 @@ def _node_columns(eng: Any, values: dict, bonus: np.ndarray) -> dict[str, list]:
         status = np.where(
             v.cov == 0, "missing", np.where(v.insufficient, "insufficient", "ok")
         ).astype(object)
-        se = 100 * np.sqrt(v.var)
         cols["score"].append(sc)
         cols["points"].append(pts)
         cols["max_points"].append(np.full(U, node.max_points))
-        cols["se"].append(se)
         cols["df"].append(v.df)
-        cols["half"].append(t_quantile(eng.p_ci, v.df) * se)
+        cols["low"].append(sc - reach[idx][0])
+        cols["high"].append(sc + reach[idx][1])
         cols["n"].append(v.n)
         cols["coverage"].append(v.cov)
         cols["gain"].append(gain)
@@ -108,7 +161,7 @@ def _grades(fw, root_score: np.ndarray, veto_hit: np.ndarray, veto_cap: np.ndarr
     return g_before, grade
 
 
-def _scores(eng: Any, cols: dict[str, list], grade: np.ndarray) -> pd.DataFrame:
+def _scores(eng: Any, cols: dict[str, list], grade, grade_status) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -122,7 +175,7 @@ def _scores(eng: Any, cols: dict[str, list], grade: np.ndarray) -> pd.DataFrame:
         return np.tile(np.array(values, dtype=dtype), U)
 
     score = stack("score")
-    half = stack("half")  # t_{(1+level)/2}(df) × se
+    root = np.tile(np.arange(N) == 0, U)
     return pd.DataFrame(
         {
             "community_id": np.repeat(eng.units["community_id"].to_numpy(dtype=object), N),
@@ -134,14 +187,15 @@ def _scores(eng: Any, cols: dict[str, list], grade: np.ndarray) -> pd.DataFrame:
             "score": score,
             "points": stack("points"),
             "max_points": stack("max_points"),
-            "ci_low": np.clip(score - half, 0, 100),
-            "ci_high": np.clip(score + half, 0, 100),
+            "ci_low": np.clip(stack("low"), 0, 100),
+            "ci_high": np.clip(stack("high"), 0, 100),
             "df": stack("df"),
             "n": stack("n").astype(np.int64),
             "coverage": stack("coverage"),
             "potential_gain": stack("gain"),
             "status": stack("status"),
-            "grade": np.where(np.tile(np.arange(N) == 0, U), np.repeat(grade, N), None),
+            "grade": np.where(root, np.repeat(grade, N), None),
+            "grade_status": np.where(root, np.repeat(grade_status, N), None),
         }
     )
 
@@ -163,7 +217,7 @@ def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataF
             else None
         )
     root_rows = scores[scores["kind"] == "total"].reset_index(drop=True)
-    for col in ("score", "points", "max_points", "ci_low", "ci_high"):
+    for col in ("score", "points", "max_points", "ci_low", "ci_high", "coverage"):
         communities[col] = root_rows[col].to_numpy()
     communities["grade"] = grade
     communities["grade_before_veto"] = g_before
@@ -202,6 +256,22 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
     k = sum(len(js) for js in sel)
     sc, df = block("score"), block("df")
     half = t_quantile(eng.p_ci, df) * block("se")
+    lo, hi = sc - half, sc + half
+    if rows:  # shares: their proportion interval at the group's effective size
+        share = np.concatenate(
+            [np.full((eng.U, len(js)), r["share"]) for r, js in zip(rows, sel, strict=True)],
+            axis=1,
+        ).ravel()
+        ddf = df[share] if eng.design is not None else None
+        klo, khi = eng.share_interval(
+            sc[share] / 100,
+            block("var")[share],
+            block("n")[share],
+            block("n_eff")[share],
+            ddf,
+            level=eng.fw.scoring.ci_level,
+        )
+        lo[share], hi[share] = 100 * klo, 100 * khi
     return pd.DataFrame(
         {
             "community_id": np.repeat(eng.units["community_id"].to_numpy(dtype=object), k),
@@ -210,8 +280,8 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
             "node_id": labels(lambda r, js: [r["ind"].id] * len(js)),
             "respondent": labels(lambda r, js: [eng.groups[j] for j in js]),
             "score": sc,
-            "ci_low": np.clip(sc - half, 0, 100),
-            "ci_high": np.clip(sc + half, 0, 100),
+            "ci_low": np.clip(lo, 0, 100),
+            "ci_high": np.clip(hi, 0, 100),
             "df": df,
             "n": block("n").astype(np.int64),
             "n_eff": block("n_eff"),

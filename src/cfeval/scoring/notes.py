@@ -22,6 +22,20 @@ _VETO = N_("veto: {label}; grade at most {grade}")
 _MISSING = N_("no data for {path} ({policy})")
 _INSUFFICIENT = N_("{path}: no respondent group reaches its min_n; all groups used")
 _LEFT_OUT = N_("{indicator}: group {group} below min_n {min_n}; left out of the combination")
+_ONE = N_("{indicator}: group {group} has only 1 respondent; no interval")
+_TWO = N_(
+    "{indicator}: group {group} has only 2 respondents; its interval rests on one degree of freedom"
+)
+_GRADE = {
+    "provisional": N_(
+        "grade provisional: data cover {coverage} of the total's points, below the {need} "
+        "needed (scoring.min_coverage_for_grade)"
+    ),
+    "withheld": N_(
+        "grade withheld: data cover {coverage} of the total's points, below the {need} "
+        "needed (scoring.min_coverage_for_grade)"
+    ),
+}
 
 
 def field_attainment(eng: Any, field_name: str, rule) -> np.ndarray:
@@ -116,12 +130,22 @@ class _Notes:
         )
 
 
-def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: Words):
-    """The notes frame: one row per unit and reason, with a message in ``w``'s language."""
+def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: Words, grading=None):
+    """The notes frame: one row per unit and reason, with a message in ``w``'s language.
+
+    ``grading`` is ``(grade_status, coverage)`` per unit: a grade that is not final gets a
+    note of kind ``grade`` saying why.
+    """
     import numpy as np
 
     notes = _Notes(eng)
     fw = eng.fw
+    if grading is not None:
+        status, coverage = grading
+        need = w.percent(fw.scoring.min_coverage_for_grade)
+        for u in np.flatnonzero(np.isin(status, list(_GRADE))):
+            text = w(_GRADE[status[u]], coverage=w.percent(coverage[u]), need=need)
+            notes.add(np.arange(eng.U) == u, "grade", "total", np.nan, text)
     for item, pts in bonus_rows:
         cap = f"{fw.scoring.bonus_cap:g}"
         notes.add(pts > 0, "bonus", item.id, pts, w(_BONUS, label=w.label(item.label), cap=cap))
@@ -136,7 +160,8 @@ def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: W
         text = w(_MISSING, path=node.path, policy=policy)
         notes.add(~v.avail, "missing", node.node_id, np.nan, text)
         text = w(_INSUFFICIENT, path=node.path)
-        notes.add(v.insufficient, "insufficient", node.node_id, np.nan, text)
+        short = v.insufficient if v.below_min_n is None else v.below_min_n
+        notes.add(short, "insufficient", node.node_id, np.nan, text)
     for row in eng.group_rows:
         ind = row["ind"]
         for j, g in enumerate(eng.groups):
@@ -144,4 +169,8 @@ def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: W
             min_n = fw.respondents[g].min_n
             text = w(_LEFT_OUT, indicator=ind.id, group=repr(g), min_n=min_n)
             notes.add(left_out, "insufficient", ind.id, np.nan, text)
+            thin_n = np.where(row["thin"][:, j], row["n"][:, j], 0)
+            for k, msg in ((1, _ONE), (2, _TWO)):
+                text = w(msg, indicator=ind.id, group=repr(g))
+                notes.add(thin_n == k, "insufficient", ind.id, np.nan, text)
     return notes.frame()

@@ -27,6 +27,7 @@ __all__ = ["ScoreResult", "SCORE_COLUMNS", "provenance"]
 SCORE_COLUMNS = [
     "community_id", "wave", "path", "node_id", "kind", "level", "score", "points", "max_points",
     "ci_low", "ci_high", "df", "n", "coverage", "potential_gain", "status", "grade",
+    "grade_status",
 ]  # fmt: skip
 FORMATS = (".csv", ".xlsx", ".json", ".parquet")
 

@@ -7,7 +7,8 @@
 2. **Grouped sums.** ``np.bincount`` over the engine's cells (unit × group) gives ``n``,
    ``W = Σw``, ``Σwy`` and ``Σw²``; the group mean is ``ȳ = Σwy / W``, and each row's
    linearised value ``u = h (y − ȳ) / √(1 − h)`` (HC2, ``h = w / W``) gives the cell's
-   variance ``Σ u²``.
+   variance ``Σ u²``; with survey design columns, ``u = h (y − ȳ)`` and the variance is
+   design-based (:mod:`cfeval.scoring.design`).
 3. **Groups → indicator.** Groups are averaged with the indicator's ``group_weights``
    (equal by default), normalised over the groups used. A group below its ``min_n`` is
    left out when another group reaches it; if none does, all groups with answers are used
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cfeval.scoring.design import group_variances
+from cfeval.scoring.proportions import share_effective_cap
 from cfeval.scoring.values import Values
 from cfeval.scoring.variance import bm_df, cell_variance
 
@@ -26,7 +29,11 @@ if TYPE_CHECKING:
 
     from cfeval.framework.model import Indicator
 
-__all__ = ["survey_indicator"]
+__all__ = ["survey_indicator", "MIN_N_INTERVAL"]
+
+#: Fewer respondents than this in a group that counts: no interval (1) or one resting on a
+#: single degree of freedom (2); the group and every node it feeds are flagged.
+MIN_N_INTERVAL = 3
 
 
 def survey_indicator(eng: Any, ind: Indicator) -> Values:
@@ -99,6 +106,10 @@ def _group_means(eng: Any, y: np.ndarray, valid: np.ndarray) -> dict[str, np.nda
     h = wv
     h *= inv_w[cell]  # h = w / W: the row's leverage in its cell's weighted mean
     u *= h
+    if eng.design is not None:
+        # Survey design columns: plain linearised values, PSU totals within strata.
+        var_g, df_g = group_variances(u, eng.row_group, G, eng.design, n)
+        return {"n": n, "W": W, "W2": W2, "ybar": ybar, "u": u, "df": df_g, "var": var_g}
     q = np.subtract(1.0, h)
     q[q <= 0] = np.inf  # a lone respondent (h = 1): no variance (NaN below)
     df_g = bm_df(h, q, cell, n, K, s=W2 * (inv_w * inv_w).reshape(U, G))  # Σh² = ΣW²/W²
@@ -127,12 +138,16 @@ def _combine_groups(
     att = np.where(used, a * np.nan_to_num(ybar), 0.0).sum(axis=1)
     avail = wsum > 0
     att[~avail] = np.nan
-    insufficient = avail & ~any_suff
+    # A used group of one or two respondents gives no interval or one resting on a single
+    # df: the indicator (and every node above it) is flagged, whatever min_n says.
+    thin = used & (n < MIN_N_INTERVAL)
+    insufficient = avail & (~any_suff | thin.any(axis=1))
     z = cells["u"]
     z *= a.ravel()[cell]
     mask = valid & used.ravel()[cell]
 
     neff = np.divide(W * W, W2, out=np.full((U, G), np.nan), where=W2 > 0)
+    share = ind.rule.type == "share_favourable"
     eng.group_rows.append(
         {
             "ind": ind,
@@ -142,8 +157,15 @@ def _combine_groups(
             "df": cells["df"],
             "n": n.astype(np.int64),
             "n_eff": neff,
-            "status": np.where(~have, "missing", np.where(n < eng.min_n, "insufficient", "ok")),
+            "status": np.where(
+                ~have,
+                "missing",
+                np.where((n < eng.min_n) | (n < MIN_N_INTERVAL), "insufficient", "ok"),
+            ),
             "used": used,
+            "var": var_g,
+            "thin": thin,
+            "share": share,
         }
     )
     # The node's pieces follow from the groups': Σ (a u)² = a² Σ u² in a used cell.
@@ -155,6 +177,9 @@ def _combine_groups(
         z,
         mask,
         cell_df=cells["df"],
-        cell_var=np.where(used, a * a * var_g, 0.0),
+        # With a design a cluster may hold several groups: no per-group shortcut.
+        cell_var=None if eng.design is not None else np.where(used, a * a * var_g, 0.0),
         cell_n=np.where(used, n, 0.0),
+        share_cap=share_effective_cap(a, neff, used) if share else None,
+        below_min_n=avail & ~any_suff,
     )

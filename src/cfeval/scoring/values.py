@@ -43,6 +43,8 @@ class Values:
     cell_df: np.ndarray | None = None  # per-cell (U × G) df, when already known
     cell_var: np.ndarray | None = None  # per-cell variance pieces, when already known
     cell_n: np.ndarray | None = None  # per-cell contributing respondents, likewise
+    share_cap: np.ndarray | None = None  # share indicators: design-neutral effective size
+    below_min_n: np.ndarray | None = None  # survey indicators: no group reaches min_n
 
 
 def take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
