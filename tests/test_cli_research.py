@@ -118,3 +118,9 @@ def test_export_refuses_unknown_table(files, tmp_path):
         app, ["export", str(ORACLE), *files, "--table", "names", "-o", str(tmp_path / "x.dta")]
     )
     assert result.exit_code == 2 and "--table must be" in result.stderr
+
+
+def test_compare_of_audit_values_only_says_exact(files, tmp_path):
+    result = runner.invoke(app, ["compare", str(ORACLE), files[2], files[3], "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "exact (audit)" in result.stdout

@@ -174,3 +174,11 @@ def test_bad_requests(fw, result, survey, tmp_path):
     with pytest.raises(UsageError, match="'random' or 'sequential'"):
         anonymised_microdata(fw, survey, ids="names")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_microdata_of_an_empty_survey(fw, survey, tmp_path):
+    frame, removed = anonymised_microdata(fw, survey.iloc[:0])
+    assert frame.empty and frame["small_group"].dtype == bool and removed["small_groups"] == 0
+    written = write_microdata(fw, survey.iloc[:0], tmp_path / "empty.sav", lang="zh")
+    data, _ = pyreadstat.read_sav(str(written[0]))
+    assert len(data) == 0

@@ -126,11 +126,13 @@ def _print_changes(fw, changes) -> None:
     table.add_column(w("{level} CI", level=w.percent(fw.scoring.ci_level)), justify="right")
     table.add_column(w("reading"))
     for _, r in totals.head(_ROWS_SHOWN).iterrows():
-        ci = (
-            ""
-            if r["ci_low"] != r["ci_low"]
-            else f"{w.number(r['ci_low'])} – {w.number(r['ci_high'])}"
-        )
+        if r["basis"] == "exact":  # audit values only: a recorded fact, no sampling error
+            ci = w("exact (audit)")
+        elif r["ci_low"] != r["ci_low"]:
+            ci = "—"
+        else:
+            ci = f"{w.number(r['ci_low'])} – {w.number(r['ci_high'])}"
+
         cells = (
             str(r["community_id"]), w.number(r["score_from"]), w.number(r["score_to"]),
             w.number(r["change"]), ci, w(CHANGE_CLASSES[r["change_class"]]),

@@ -370,9 +370,10 @@ def anonymised_microdata(
     rid = np.empty(len(out), dtype=object)
     rid[order] = [f"R{i:06d}" for i in range(1, len(out) + 1)]
     out.insert(0, "rid", rid)
-    size = out.groupby(["community_id", "wave", "respondent"])["rid"].transform("size")
+    keys = ["community_id", "wave", "respondent"]
+    size = out.groupby(keys, sort=False)["rid"].transform("size").to_numpy(dtype=np.float64)
     min_n = out["respondent"].map({k: r.min_n for k, r in framework.respondents.items()})
-    out["small_group"] = (size < min_n).to_numpy()
+    out["small_group"] = size < min_n.to_numpy(dtype=np.float64)
     out = out.sort_values(["community_id", "wave", "respondent", "rid"], kind="stable")
     removed = {
         "dropped_columns": dropped,

@@ -95,7 +95,7 @@ def breakdown(
             Msg(
                 "cannot break down by {by!r}: choose a respondent column ({columns})",
                 by=by,
-                columns=", ".join(usable),
+                columns=", ".join(usable) or "-",
             )
         )
     cats = _categories(survey[by], bins)
