@@ -300,14 +300,8 @@ def _readme(sections, seed: int) -> str:
 
 
 def _load(ref: str | Path) -> Framework:
-    try:
-        from cfeval.framework.loader import load_framework
-    except ImportError:  # the loader is not there yet in a bare checkout of the models
-        import yaml
+    from cfeval.framework.loader import load_framework
 
-        from cfeval.framework.model import Framework
-
-        return Framework.model_validate(yaml.safe_load(Path(ref).read_text(encoding="utf-8")))
     return load_framework(ref)
 
 
@@ -320,6 +314,7 @@ def _shipped() -> list[Framework]:
 def main(argv: list[str] | None = None) -> int:
     """``python -m cfeval.sample``: regenerate the sample data of the shipped frameworks."""
     from cfeval.errors import CfevalError
+    from cfeval.i18n import Msg
 
     parser = argparse.ArgumentParser(
         prog="python -m cfeval.sample", description=__doc__.split("\n\n")[0]
@@ -337,10 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         frameworks = [_load(f) for f in args.framework] if args.framework else _shipped()
         if not frameworks:
-            raise CfevalError("no frameworks found; pass --framework ID_OR_PATH")
+            raise CfevalError(Msg("no frameworks found; pass --framework ID_OR_PATH"))
         paths = write_sample(frameworks, args.out, args.seed)
     except CfevalError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.text(), file=sys.stderr)
         return exc.exit_code
     for p in paths:
         print(f"{p}  {p.stat().st_size:,} bytes")
