@@ -27,11 +27,14 @@ def fw():
 
 @pytest.fixture(scope="module")
 def partial(fw):
-    """Community CD-JJ-001 wave 1 only: 5 children, all parents and staff; its audit row
-    with two fields blanked."""
+    """Community CD-JJ-001 wave 1 only: 5 children (and one who answered nothing), all
+    parents and staff; its audit row with two fields blanked."""
     survey = pd.read_csv(SAMPLE / "survey.csv", dtype=str)
     survey = survey[(survey["community_id"] == "CD-JJ-001") & (survey["wave"] == "1")]
-    children = survey[survey["respondent"] == "child"].head(5)
+    children = survey[survey["respondent"] == "child"].head(6).copy()
+    # The sixth child declined: a row with no answer is not a respondent yet.
+    items = [c for c in survey.columns if c.startswith("c_")]
+    children.loc[children.index[-1], items] = None
     survey = pd.concat([children, survey[survey["respondent"] != "child"]])
     audit = pd.read_csv(SAMPLE / "audit.csv", dtype=str)
     audit = audit[(audit["community_id"] == "CD-JJ-001") & (audit["wave"] == "1")].copy()

@@ -2,7 +2,8 @@
 
 One row per community × wave × need:
 
-* ``respondents`` — a group's usable respondents so far (``have``) against its ``min_n``;
+* ``respondents`` — a group's respondents so far who answered at least one question
+  (``have``) against its ``min_n``;
 * ``field`` — an audit field, ``have`` 1 when a usable value is in, 0 while blank;
 * ``indicator`` — an indicator the scoring engine could not score (``missing``) or scored
   only from groups below ``min_n`` (``insufficient``), with the points it carries: what is
@@ -64,15 +65,24 @@ def _cells(ds: Dataset) -> list[tuple[str, str]]:
 
 
 def _respondent_rows(fw: Framework, ds: Dataset, cells) -> list[dict]:
-    counts = ds.survey.groupby(["community_id", "wave", "respondent"], observed=True).size()
-    counts = {tuple(map(str, k)): int(v) for k, v in counts.items()}
-    rows = []
+    from cfeval.collect.common import questions
+
+    survey = ds.survey
+    counts: dict[tuple[str, str, str], int] = {}
+    for group in survey_groups(fw):
+        # A respondent counts once they answered something: a child who declined, or a
+        # form sent back empty, is not a respondent yet.
+        items = [q.item.id for q in questions(fw, group)]
+        rows = survey[(survey["respondent"] == group) & survey[items].notna().any(axis=1)]
+        for (cid, wave), n in rows.groupby(["community_id", "wave"], observed=True).size().items():
+            counts[str(cid), str(wave), group] = int(n)
+    out = []
     for cid, wave in cells:
         for group in survey_groups(fw):
             have = counts.get((cid, wave, group), 0)
             need = fw.respondents[group].min_n
-            rows.append(_row(cid, wave, "respondents", group, have, need, "short"))
-    return rows
+            out.append(_row(cid, wave, "respondents", group, have, need, "short"))
+    return out
 
 
 def _field_rows(fw: Framework, ds: Dataset, cells) -> list[dict]:

@@ -139,7 +139,13 @@ def survey_form(fw: Framework, group: str, communities: list[str] | None = None)
             f"scale_{q.scale_key}",
             [(str(c), q.scale.labels.get(c) or str(c)) for c in scale_codes(q.scale)],
         )
-        form.question(f"select_one scale_{q.scale_key}", q.item.id, q.item.text, relevant=_RELEVANT)
+        form.question(
+            f"select_one scale_{q.scale_key}",
+            q.item.id,
+            q.item.text,
+            relevant=_RELEVANT,
+            appearance="likert",  # the options in one row, as on the paper questionnaire
+        )
     return form
 
 
