@@ -1071,3 +1071,16 @@ def test_unreadable_files_are_explained_in_either_language(full_framework, tmp_p
     with pytest.raises(DataError) as err:
         check(full_framework, survey=old)
     assert err.value.text("zh").endswith("旧的 Excel .xls 格式；请在 Excel 中打开并另存为 .xlsx")
+
+
+def test_mapping_file_mistakes_speak_chinese_when_asked(full_framework, tmp_path):
+    bad = tmp_path / "m.yaml"
+    bad.write_text("colums: {}\n", encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        read_survey(full_framework, DATA / "mapped.csv", mapping=bad)
+    assert (
+        err.value.text("zh") == f"{bad}：映射文件被拒绝：\n  colums: Extra inputs are not permitted"
+    )
+    with pytest.raises(UsageError) as err:
+        read_survey(full_framework, DATA / "mapped.csv", mapping=tmp_path / "none.yaml")
+    assert err.value.text("zh") == f"{tmp_path / 'none.yaml'}：找不到映射文件"

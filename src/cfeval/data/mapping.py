@@ -34,6 +34,7 @@ from cfeval.data.platforms import BLANK_TEXTS, PLATFORMS
 from cfeval.errors import UsageError
 from cfeval.framework.model import Framework
 from cfeval.framework.yaml_limits import yaml_limit_problem
+from cfeval.i18n import Msg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -177,20 +178,31 @@ def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:
         path = Path(source)
         where = str(path)
         if not path.is_file():
-            raise UsageError(f"{path}: mapping file not found")
+            raise UsageError(Msg("{file}: mapping file not found", file=str(path)))
         try:
             text = path.read_text(encoding="utf-8-sig")
             limit = yaml_limit_problem(text)  # alias bombs etc., before building anything
             if limit is not None:
                 line, column, message = limit
-                raise UsageError(f"{path}:{line}:{column}: mapping file refused: {message}")
+                where_in = f"{path}:{line}:{column}"
+                raise UsageError(_refused(where_in, message))
             source = yaml.safe_load(text) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: not a readable YAML mapping file: {exc}") from None
+            raise UsageError(
+                Msg("{file}: not a readable YAML mapping file: {error}", file=str(path), error=exc)
+            ) from None
         except OSError as exc:
-            raise UsageError(f"{path}: cannot read the mapping file: {exc.strerror}") from None
+            raise UsageError(
+                Msg(
+                    "{file}: cannot read the mapping file: {error}",
+                    file=str(path),
+                    error=exc.strerror,
+                )
+            ) from None
     if not isinstance(source, dict):
-        raise UsageError(f"{where}: a mapping file holds `columns:`, `values:`, `respondent:` …")
+        raise UsageError(
+            Msg("{file}: a mapping file holds `columns:`, `values:`, `respondent:` …", file=where)
+        )
     # YAML turns unquoted keys like 1 or yes into numbers/booleans; headers are text.
     source = dict(source)
     for key in ("columns", "values", "communities"):
@@ -204,14 +216,24 @@ def load_mapping(source: str | Path | dict | Mapping | None) -> Mapping | None:
     try:
         mapping = Mapping.model_validate(source)
     except ValidationError as exc:
+        # pydantic's own words stay English: they name YAML keys and Python types
         lines = [f"  {'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()]
-        raise UsageError("\n".join([f"{where}: mapping file refused:", *lines])) from None
+        raise UsageError(_refused(where, "\n".join(lines), sep="\n")) from None
     if mapping.platform is not None and mapping.platform not in PLATFORMS:
-        raise UsageError(
-            f"{where}: mapping file refused:\n  platform: {mapping.platform!r} is not one of "
-            f"{', '.join(PLATFORMS)}"
+        problem = Msg(
+            "  platform: {platform!r} is not one of {platforms}",
+            platform=mapping.platform,
+            platforms=", ".join(PLATFORMS),
         )
+        raise UsageError(_refused(where, problem, sep="\n"))
     return mapping
+
+
+def _refused(where: str, problem, sep: str = " ") -> Msg:
+    """``<where>: mapping file refused:<sep><problem>`` in the reader's language."""
+    if sep == "\n":
+        return Msg("{file}: mapping file refused:\n{problem}", file=where, problem=problem)
+    return Msg("{file}: mapping file refused: {problem}", file=where, problem=problem)
 
 
 def resolve_columns(
