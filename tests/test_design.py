@@ -217,3 +217,40 @@ def test_engine_with_cluster_and_stratum_columns_matches_samplics():
         assert got["df"] == ref_df  # #PSUs − #strata, as R's degf
         checked += 1
     assert checked >= 20
+
+
+def test_design_columns_are_read_from_files_and_used(tmp_path):
+    # stratum / cluster / fpc are standard survey columns: read (text, text, number),
+    # passed to the engine, and they switch the intervals to design-based ones.
+    import cfeval
+    from cfeval._paths import shipped_dir
+    from cfeval.data.load import load_data
+
+    folder = shipped_dir("sample_data") / "chengdu"
+    s = pd.read_csv(folder / "survey.csv")
+    s["cluster"] = s.groupby(["community_id", "wave"]).cumcount() // 3
+    s["stratum"] = "all"
+    s["fpc"] = "10000"
+    s.loc[3, "fpc"] = "lots"  # not a number: reported, left blank
+    path = tmp_path / "survey.csv"
+    s.to_csv(path, index=False)
+    fw = cfeval.load_framework("chengdu-community")
+    ds = load_data(fw, survey=path, audit=folder / "audit.csv")
+    assert {"stratum", "cluster", "fpc"} <= set(ds.survey.columns)
+    assert ds.survey["fpc"].dtype == np.float64
+    assert pd.api.types.is_string_dtype(ds.survey["cluster"])
+    bad = [i for i in ds.report.issues if i.column == "fpc"]
+    assert [(i.row, i.code) for i in bad] == [(5, "not-a-number")]
+    unknown = [i for i in ds.report.issues if i.code == "unknown-column"]
+    assert not any("cluster" in str(i.value) for i in unknown)
+    # the blank fpc cell is refused by the design (fpc must be on every row)
+    with pytest.raises(DataError, match="fpc must be a positive number"):
+        cfeval.score(fw, ds)
+    ds.survey = ds.survey.drop(columns="fpc")
+    r = cfeval.score(fw, ds)
+    plain = cfeval.score(
+        fw, load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
+    )
+    a = r.scores.query("kind == 'total'")["df"].to_numpy()
+    b = plain.scores.query("kind == 'total'")["df"].to_numpy()
+    assert not np.allclose(a, b)  # design df (#PSUs − #strata), not Bell–McCaffrey

@@ -12,11 +12,22 @@ ID_COLUMNS = ("community_id", "wave")
 
 #: The survey frame's standard columns, in the frame's order (items follow).
 SURVEY_REQUIRED = ("community_id", "wave", "respondent", "weight", "respondent_id")
-SURVEY_OPTIONAL = ("city", "district", "age", "gender")
+#: stratum, cluster (PSU) and fpc describe a survey design (docs/methods.md, scoring/design.py).
+SURVEY_OPTIONAL = ("city", "district", "age", "gender", "stratum", "cluster", "fpc")
 SURVEY_COLUMNS = (*SURVEY_REQUIRED, *SURVEY_OPTIONAL)
-#: Survey columns held as text; the others (weight, age) are numbers.
-SURVEY_TEXT = ("community_id", "wave", "respondent", "respondent_id", "city", "district", "gender")
-SURVEY_NUMBERS = ("weight", "age")
+#: Survey columns held as text; the others (weight, age, fpc) are numbers.
+SURVEY_TEXT = (
+    "community_id",
+    "wave",
+    "respondent",
+    "respondent_id",
+    "city",
+    "district",
+    "gender",
+    "stratum",
+    "cluster",
+)
+SURVEY_NUMBERS = ("weight", "age", "fpc")
 
 #: The audit frame's standard columns, in the frame's order (fields follow).
 AUDIT_COLUMNS = ("community_id", "wave", "name", "city", "district")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from cfeval._columns import (
     AUDIT_COLUMNS,
     ID_COLUMNS,
+    SURVEY_NUMBERS,
     SURVEY_OPTIONAL,
     SURVEY_REQUIRED,
     SURVEY_TEXT,
@@ -194,7 +195,7 @@ def _tidy_survey(framework, frame, items):
     for name in SURVEY_TEXT:
         if name in frame:
             frame[name] = frame[name].astype("str")
-    for name in ("weight", "age"):
+    for name in SURVEY_NUMBERS:
         if name in frame:
             frame[name] = frame[name].astype("float64")
     order = [*SURVEY_REQUIRED, *(c for c in SURVEY_OPTIONAL if c in frame)]

@@ -104,6 +104,10 @@ SURVEY_STANDARD: dict[str, tuple[str, ...]] = {
     "district": ("district", "区县", "区"),
     "age": ("age", "年龄"),
     "gender": ("gender", "sex", "性别"),
+    # survey design (strata, primary sampling units, finite population correction)
+    "stratum": ("stratum", "strata", "分层", "层"),
+    "cluster": ("cluster", "psu", "整群", "抽样单元"),
+    "fpc": ("fpc",),
 }
 
 #: Standard audit columns and their headers.

@@ -74,6 +74,7 @@ _BAD_WEIGHT = N_(
     "weight {value!r} is not a positive number; the row was excluded (fix or remove the weight)"
 )
 _BAD_AGE = N_("age {value!r} is not a number; it was left blank")
+_BAD_NUMBER = N_("{value!r} is not a number; it was left blank (write digits only)")
 _MISSING_ITEMS = N_(
     "{n} item(s) of {framework!r} are not in this file; they are missing for every "
     "respondent here (add the columns, or map their headers)"
@@ -266,7 +267,8 @@ def _optional(table, cols, rows, report, out: dict[str, Any]) -> None:
         if name in SURVEY_NUMBERS:
             out[name], bad = numbers(col)
             header = table.headers[cols[name]]
-            cell_issues(report, table, rows, header, col, bad, "not-a-number", _BAD_AGE)
+            text = _BAD_AGE if name == "age" else _BAD_NUMBER
+            cell_issues(report, table, rows, header, col, bad, "not-a-number", text)
         else:
             out[name] = id_texts(col)
 

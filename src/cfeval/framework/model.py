@@ -153,6 +153,9 @@ SURVEY_COLUMNS = frozenset(
         "district",
         "age",
         "gender",
+        "stratum",
+        "cluster",
+        "fpc",
     }
 )
 AUDIT_COLUMNS = frozenset({"community_id", "wave", "name", "city", "district"})
