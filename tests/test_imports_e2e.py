@@ -249,3 +249,62 @@ def test_suggest_with_the_audit_writes_the_names_it_matched(files):
 def _names(d):
     audit = pd.read_csv(d / "audit.csv")
     return dict(zip(audit["community_id"], audit["name"], strict=True))
+
+
+# --------------------------------------------------------------------------- Kobo and ODK
+
+
+def kobo_export(rows: pd.DataFrame, names: dict[str, str], path) -> None:
+    """KoboToolbox CSV with labels: `;`, every field quoted, group paths, n/a for skips."""
+    items = [it for _, it in questionnaire(FW, "parent")]
+    n = len(rows)
+    out = {"start": ["2024-05-11T09:00:00"] * n, "end": ["2024-05-11T09:05:00"] * n}
+    out["基本信息/您所在的社区"] = [names[c] for c in rows["community_id"]]
+    for it in items:
+        labels = FW.scales[it.scale].labels
+        out[f"家长问卷/{it.text['zh']}"] = [
+            "n/a" if pd.isna(v) else labels[int(v)]["zh"] for v in rows[it.id]
+        ]
+    out |= {"_id": range(1, n + 1), "_uuid": [f"u{i}" for i in range(n)],
+            "_submission_time": ["2024-05-11T09:05:01"] * n, "_index": range(1, n + 1)}  # fmt: skip
+    pd.DataFrame(out).to_csv(path, sep=";", index=False, quoting=1)
+
+
+def odk_export(rows: pd.DataFrame, path) -> None:
+    """ODK Central CSV with names: group-question headers, codes, blanks for skips."""
+    items = [it for _, it in questionnaire(FW, "child")]
+    n = len(rows)
+    out = {"SubmissionDate": ["2024-05-11T09:05:01.000Z"] * n,
+           "intro-community_id": rows["community_id"].tolist()}  # fmt: skip
+    for it in items:
+        out[f"views-{it.id}"] = rows[it.id].astype("Int64").tolist()
+    out |= {"meta-instanceID": [f"uuid:{i}" for i in range(n)], "KEY": [f"uuid:{i}" for i in range(n)],
+            "SubmitterID": [7] * n, "ReviewState": [""] * n}  # fmt: skip
+    pd.DataFrame(out).to_csv(path, index=False)
+
+
+def test_kobo_and_odk_exports_through_their_drafts(files):
+    d, _, _ = files
+    survey, audit = generate(FW, broken=False)
+    survey = survey[survey["community_id"].isin(COMMUNITIES) & (survey["wave"] == 1)]
+    names = _names(d)
+    kids = survey[survey["respondent"] == "child"]
+    adults = survey[survey["respondent"] == "parent"]
+    kobo_export(adults, names, d / "kobo.csv")
+    odk_export(kids, d / "odk.csv")
+    drafts = []
+    for name in ("kobo", "odk"):
+        text = suggest_mapping(FW, d / f"{name}.csv")
+        assert f"platform: {name}" in text
+        (d / f"{name}.yaml").write_text(text, encoding="utf-8")
+        drafts.append(d / f"{name}.yaml")
+    assert "respondent: parent  # CHECK" in drafts[0].read_text(encoding="utf-8")
+    assert "respondent: child  # CHECK" in drafts[1].read_text(encoding="utf-8")
+    ds = load_data(
+        FW, survey=[d / "kobo.csv", d / "odk.csv"], audit=d / "audit.csv", mapping=drafts
+    )
+    assert not ds.report.has_problems
+    assert ds.survey["respondent_id"].isna().all()  # _id, _index, KEY are not respondent ids
+    clean = load_data(FW, survey=d / "clean.csv", audit=d / "audit.csv")
+    cols = ["community_id", "path", "score", "points", "ci_low", "ci_high", "n", "status"]
+    pd.testing.assert_frame_equal(score(FW, ds).scores[cols], score(FW, clean).scores[cols])
