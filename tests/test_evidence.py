@@ -125,3 +125,41 @@ def test_score_api_with_an_audit_only():
     r = cfeval.score(points_fw(), audit=audit)
     assert row(r, "X", "total")["points"] == pytest.approx(82.0)
     assert (r.by_group["n"] == 0).all()
+
+
+def test_report_shows_a_provisional_grade_no_rank_among_two_and_missing_indicators():
+    from cfeval.report.comparison import build_comparison_context
+    from cfeval.report.context import build_context
+
+    survey, audit = points_data()
+    audit = audit.assign(has_council=[float("nan"), float("nan")])  # council missing
+    fw = points_fw()
+    fw.scoring.min_coverage_for_grade = 0.9  # X: 80% of the points have data
+    r = score(fw, survey=survey, audit=audit)
+    ctx = build_context(r, "X", lang="en")
+    assert ctx["grade"]["id"] is not None
+    assert ctx["grade_note"] == (
+        "Provisional: data cover 80% of the points; a final grade needs 90%"
+    )
+    assert ctx["overall"]["rank"] == "— (fewer than 3 communities assessed together)"
+    assert ctx["missing"] == ["Council"]  # its own section ...
+    assert all(n["kind"] != "missing" for n in ctx["notes"])  # ... not among the notes
+    zh = build_context(r, "X", lang="zh")
+    assert zh["grade_note"] == "暂定：有数据的部分占总分的 80%；确定等级需要至少 90%"
+    comp = build_comparison_context(r, lang="en")
+    rows = {row["id"]: row for row in comp["table"]}
+    assert rows["X"]["provisional"] and rows["X"]["rank"] == "—"
+    fw.scoring.below_min_coverage = "withheld"
+    r = score(fw, survey=survey, audit=audit)
+    ctx = build_context(r, "X", lang="en")
+    assert ctx["grade"]["id"] is None  # not the grade of the score instead
+    assert ctx["grade_note"].startswith("No grade: data cover 80%")
+
+
+def test_rank_is_printed_among_three_or_more():
+    from cfeval.report.context import build_context
+
+    survey, audit = points_data()
+    third = audit.iloc[[0]].assign(community_id="Z", name="Zcun")
+    r = score(points_fw(), survey=survey, audit=pd.concat([audit, third], ignore_index=True))
+    assert build_context(r, "X", lang="en")["overall"]["rank"].endswith("of 3")

@@ -15,18 +15,19 @@ from cfeval.errors import UsageError
 from cfeval.i18n import Msg, Words, resolve_lang, words
 from cfeval.report.changes import comparison_changes
 from cfeval.report.context import (
+    MIN_PEERS_FOR_RANK,
     _num,
     check_lang,
     fingerprint,
     fmt,
     framework_of,
-    grade_of,
     grades_of,
     interval,
     main_wave,
+    shown_grade,
     version,
 )
-from cfeval.report.text import report_words
+from cfeval.report.text import NOT_APPLICABLE, report_words
 
 __all__ = ["build_comparison_context"]
 
@@ -56,16 +57,18 @@ def _names(result) -> dict[str, str]:
 
 def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
     table = []
+    ranked = len(comm) >= MIN_PEERS_FOR_RANK  # a rank among one or two says nothing
     for i, r in enumerate(comm.itertuples(index=False), start=1):
         table.append(
             {
-                "rank": i,
+                "rank": i if ranked else NOT_APPLICABLE,
                 "id": mask_pii(r.community_id),
                 "name": mask_pii(getattr(r, "name", "")) or mask_pii(r.community_id),
                 "city": mask_pii(getattr(r, "city", "")),
                 "score": fmt(w, r.score),
                 "interval": interval(w, r),
-                "grade": grade_of(r.grade, grades, fw, _num(r.score)),
+                "grade": shown_grade(r, grades, fw),
+                "provisional": str(getattr(r, "grade_status", "")) == "provisional",
                 "vetoed": bool(getattr(r, "vetoed", False)),
             }
         )

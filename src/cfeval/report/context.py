@@ -275,6 +275,43 @@ def _sections(page: _Page, dims) -> list[dict]:
     return out
 
 
+#: A rank among fewer communities than this says nothing; it is not printed.
+MIN_PEERS_FOR_RANK = 3
+
+
+def grade_note(fw, row, t, w: Words) -> str:
+    """Why a grade is not final (``grade_status`` provisional or withheld), else ""."""
+    status = str(getattr(row, "grade_status", "final") or "final")
+    if status not in ("provisional", "withheld"):
+        return ""
+    coverage = _num(getattr(row, "coverage", None)) or 0.0
+    return t[f"grade_{status}"].format(
+        coverage=w.percent(Decimal(coverage)),
+        need=w.percent(Decimal(fw.scoring.min_coverage_for_grade)),
+    )
+
+
+def shown_grade(row, grades: dict, fw) -> dict:
+    """The grade to show: none when withheld (never the grade of the score instead)."""
+    withheld = str(getattr(row, "grade_status", "")) == "withheld"
+    return grade_of(row.grade, grades, fw, None if withheld else _num(row.score))
+
+
+def _missing(page: _Page, notes) -> list[str]:
+    """Labels of the indicators without data, for their own section of the report."""
+    if notes is None or len(notes) == 0:
+        return []
+    out = []
+    for r in notes.itertuples(index=False):
+        if str(r.kind) != "missing":
+            continue
+        try:
+            out.append(page.w.label(page.fw.node(r.id).label))
+        except KeyError:
+            out.append(mask_pii(r.id))
+    return out
+
+
 def _notes(page: _Page, notes) -> list[dict]:
     if notes is None or len(notes) == 0:
         return []
@@ -292,7 +329,7 @@ def _notes(page: _Page, notes) -> list[dict]:
             text = t["veto_note"].format(
                 label=w.label(veto[r.id].label), before=before["label"], after=after["label"]
             )
-        elif kind in ("missing", "insufficient"):
+        elif kind == "insufficient":  # (missing indicators have their own section)
             try:
                 label = w.label(fw.node(r.id).label)
             except KeyError:
@@ -414,6 +451,8 @@ def _overall(page: _Page, result, community_id: str, wave: str) -> dict:
         "vetoed": bool(getattr(crow, "vetoed", False)),
         "coverage": t["not_applicable"] if coverage is None else w.percent(Decimal(coverage)),
         "rank": t["rank_value"].format(rank=int(place["rank"]), total=int(place["n_peers"]))
+        if _num(place["rank"]) is not None and int(place["n_peers"]) >= MIN_PEERS_FOR_RANK
+        else t["rank_too_few"].format(n=MIN_PEERS_FOR_RANK)
         if _num(place["rank"]) is not None
         else t["not_applicable"],
         "n_peers": int(place["n_peers"]),
@@ -478,7 +517,9 @@ def build_context(
         "date": w.date(date or dt.date.today()),
         "framework": _framework_block(fw, w),
         "overall": overall,
-        "grade": grade_of(crow.grade, page.grades, fw, _num(crow.score)),
+        "grade": shown_grade(crow, page.grades, fw),
+        "grade_note": grade_note(fw, crow, t, w),
+        "grade_status": str(getattr(crow, "grade_status", "final") or "final"),
         "grades": list(page.grades.values()),
         "radar": _radar(page, result, community_id, wave, dims, overall["n_peers"]),
         "views": _views(page),
@@ -486,6 +527,7 @@ def build_context(
         "strengths": strengths,
         "priorities": priorities,
         "notes": _notes(page, _rows(getattr(result, "notes", None), community_id, wave)),
+        "missing": _missing(page, _rows(getattr(result, "notes", None), community_id, wave)),
         "group_n": _group_n(page),
         "since_last": since_last_section(result, community_id, wave, lang=lang),
         "scales": reliability_appendix(reliability, fw, lang=lang),

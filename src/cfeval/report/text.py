@@ -46,6 +46,14 @@ UI: dict[str, str] = {
     "key_numbers": N_("Key numbers"),
     "rank": N_("Rank among peers"),
     "rank_value": N_("{rank} of {total}"),
+    # grades without enough evidence (scoring.min_coverage_for_grade) and thin peer groups
+    "grade_provisional": N_(
+        "Provisional: data cover {coverage} of the points; a final grade needs {need}"
+    ),
+    "grade_withheld": N_("No grade: data cover {coverage} of the points; a grade needs {need}"),
+    "status_provisional": N_("Provisional"),
+    "rank_too_few": N_("— (fewer than {n} communities assessed together)"),
+    "missing_title": N_("Indicators without data"),
     "bonus_points": N_("Bonus"),
     "coverage": N_("Data coverage"),
     "respondents": N_("Respondents"),
