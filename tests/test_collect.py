@@ -87,7 +87,7 @@ def test_audit_workbook_enforces_each_field(chengdu, tmp_path, lang):
         assert key in note
         if spec.unit:
             assert spec.unit[lang] in note
-    assert ws["A2"].value == "CD-1" and ws["B2"].value == "1"
+    assert ws["A2"].value == "CD-1" and ws["B2"].value == 1
     assert ws.freeze_panes == "B2"
     assert ws.protection.sheet and ws["A1"].protection.locked
     assert ws.column_dimensions["C"].protection.locked is False

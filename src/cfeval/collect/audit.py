@@ -137,6 +137,8 @@ def write_audit_workbook(
     for r, com in enumerate(rows, start=2):
         for col, target in enumerate(targets, start=1):
             value = getattr(com, target, None) if target in STANDARD_HEADERS["en"] else None
+            if target == "wave" and value is not None and value.isdigit():
+                value = int(value)  # a number, as the column's validation asks (not text)
             if value is not None:
                 sheets.put(ws, r, col, value)
     widths = [14, 8, 16, 10, 12] + [18] * len(fw.fields)
