@@ -481,3 +481,60 @@ def test_score_labels_the_interval_with_the_frameworks_level(index_framework, tm
         result = runner.invoke(app, [*args, "--lang", lang])
         assert result.exit_code == 0, result.output
         assert header in result.stdout and "95%" not in result.stdout
+
+
+# --------------------------------------------------------------------------- sample, reference
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_sample_writes_the_same_bytes_for_the_same_seed(tmp_path):
+    args = ["sample", "--framework", str(FULL), "--seed", "3", "-o"]
+    first = runner.invoke(app, [*args, str(tmp_path / "one")])
+    assert first.exit_code == 0, first.output
+    assert "survey.xlsx" in first.stdout and "bytes" in first.stdout
+    files = _tree(tmp_path / "one")
+    assert {"fixture/survey.csv", "fixture/audit.csv", "fixture/wjx_text_export.xlsx"} <= set(files)
+    assert "cfeval sample --out sample_data --seed 3" in files["README.md"].decode("utf-8")
+    assert runner.invoke(app, [*args, str(tmp_path / "two")]).exit_code == 0
+    assert _tree(tmp_path / "two") == files
+    assert runner.invoke(app, [*args[:-3], "--seed", "4", "-o", str(tmp_path / "4")]).exit_code == 0
+    assert _tree(tmp_path / "4")["fixture/survey.csv"] != files["fixture/survey.csv"]
+
+
+def test_sample_of_a_missing_framework_is_a_usage_error(tmp_path):
+    result = runner.invoke(
+        app, ["sample", "--framework", str(tmp_path / "nope.yaml"), "-o", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_reference_writes_what_the_docs_folder_holds(tmp_path):
+    from cfeval.framework.loader import shipped_frameworks
+
+    result = runner.invoke(app, ["reference", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    names = sorted(Path(line).name for line in result.stdout.split())
+    assert names == sorted(f"{fid}.md" for fid, _ in shipped_frameworks())
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (ROOT / "docs" / "frameworks" / name).read_bytes()
+    zh = runner.invoke(app, ["reference", str(tmp_path / "zh"), "--lang", "zh"])
+    assert zh.exit_code == 0, zh.output
+    text = (tmp_path / "zh" / "chengdu-community.md").read_text(encoding="utf-8")
+    assert "本文件由 `cfeval reference` 根据" in text
+
+
+def test_the_private_parsers_are_gone():
+    import importlib.util
+
+    from cfeval.report import reference
+    from cfeval.sample import generate
+
+    assert not hasattr(reference, "main") and not hasattr(generate, "main")
+    assert importlib.util.find_spec("cfeval.sample.__main__") is None

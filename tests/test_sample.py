@@ -353,7 +353,7 @@ def test_committed_sample_data_is_reproduced_byte_for_byte(tmp_path):
     fresh, committed = _files(tmp_path), _files(SAMPLE_DATA)
     # stray files at the top (someone's scratch file) are not ours; the folders are
     assert sorted(fresh) == sorted(n for n in committed if "/" in n or n in fresh), (
-        "run `python -m cfeval.sample` to regenerate"
+        "run `cfeval sample --out sample_data --seed 2024` to regenerate"
     )
     changed = [name for name in fresh if fresh[name] != committed[name]]
     assert not changed, f"regenerate sample_data: {changed} differ"
@@ -368,7 +368,7 @@ def test_committed_sample_data_is_small_and_complete():
                 assert f"{folder}/{name}" in files
     assert "chengdu/wjx_text_export.xlsx" in files
     readme = files["README.md"].decode("utf-8")
-    assert "synthetic" in readme and "python -m cfeval.sample" in readme
+    assert "synthetic" in readme and "cfeval sample --out sample_data" in readme
 
 
 @pytest.mark.parametrize("folder", sorted(SHIPPED))
@@ -429,23 +429,6 @@ def test_wjx_export_maps_back_to_the_survey(full, full_sample):
     header = next(c for c in wjx.columns if c.endswith("、我在社区里感到安全"))
     got = [None if v == "(跳过)" else code[v] for v in wjx[header]]
     assert got == [None if pd.isna(v) else int(v) for v in rows["c_safe_1"]]
-
-
-def test_command_line_writes_and_reports(tmp_path, capsys):
-    out = tmp_path / "out"
-    assert sample.main(["--out", str(out), "--seed", "3", "--framework", str(FIXTURE)]) == 0
-    assert (out / "fixture" / "survey.csv").is_file()
-    assert (out / "fixture" / "wjx_text_export.xlsx").is_file()
-    assert "survey.xlsx" in capsys.readouterr().out
-    again = tmp_path / "again"
-    sample.main(["--out", str(again), "--seed", "3", "--framework", str(FIXTURE)])
-    assert _files(out) == _files(again)
-
-
-def test_command_line_refuses_a_missing_framework(tmp_path, capsys):
-    code = sample.main(["--out", str(tmp_path), "--framework", str(tmp_path / "nope.yaml")])
-    assert code == 2
-    assert "nope.yaml" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- with the reader and engine

@@ -10,17 +10,15 @@ included); the deliberately broken rows in :mod:`cfeval.sample.imperfections` (s
 :data:`BROKEN_CODES`); the 问卷星 export in :mod:`cfeval.sample.wjx`. This module puts
 them together and writes the files.
 
-``python -m cfeval.sample [--out sample_data] [--seed 2024]`` regenerates every file, byte
-for byte.
+``cfeval sample --out sample_data --seed 2024`` (over :func:`write_sample`) regenerates every
+file, byte for byte.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import io
 import re
-import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -59,7 +57,6 @@ __all__ = [
     "generate",
     "wjx_text_export",
     "write_sample",
-    "main",
 ]
 
 # Fixed time for xlsx metadata and zip entries: files must not depend on when they were made.
@@ -277,7 +274,7 @@ def _readme(sections, seed: int) -> str:
         "## Regenerate",
         "",
         "```",
-        f"python -m cfeval.sample --out sample_data --seed {seed}",
+        f"cfeval sample --out sample_data --seed {seed}",
         "```",
         "",
         "The output is byte-for-byte identical on every run (fixed seed, fixed float format,",
@@ -309,38 +306,3 @@ def _shipped() -> list[Framework]:
     from cfeval._paths import shipped_dir
 
     return [_load(p) for p in sorted(shipped_dir("frameworks").glob("*.yaml"))]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m cfeval.sample``: regenerate the sample data of the shipped frameworks."""
-    from cfeval.errors import CfevalError
-    from cfeval.i18n import Msg
-
-    parser = argparse.ArgumentParser(
-        prog="python -m cfeval.sample", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--out", default="sample_data", help="output folder (default: sample_data)")
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})"
-    )
-    parser.add_argument(
-        "--framework",
-        action="append",
-        help="framework id or path (repeatable; default: all shipped)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        frameworks = [_load(f) for f in args.framework] if args.framework else _shipped()
-        if not frameworks:
-            raise CfevalError(Msg("no frameworks found; pass --framework ID_OR_PATH"))
-        paths = write_sample(frameworks, args.out, args.seed)
-    except CfevalError as exc:
-        print(exc.text(), file=sys.stderr)
-        return exc.exit_code
-    for p in paths:
-        print(f"{p}  {p.stat().st_size:,} bytes")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
