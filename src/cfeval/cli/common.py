@@ -88,6 +88,18 @@ SheetOpt = Annotated[
 ]
 
 
+SmallGroupsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-small-groups",
+        help=N_(
+            "Show results of respondent groups below their min_n (marked insufficient); "
+            "by default they are left out of every output."
+        ),
+    ),
+]
+
+
 def read_data(fw: Framework, survey, audit, mapping, sheet):
     """The data options read into a Dataset; at least one of --survey / --audit is needed."""
     if not survey and audit is None:

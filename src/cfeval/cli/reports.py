@@ -14,6 +14,7 @@ from cfeval.cli.common import (
     LangOpt,
     MappingOpt,
     SheetOpt,
+    SmallGroupsOpt,
     SurveyOpt,
     console,
     read_data,
@@ -124,6 +125,7 @@ def report(
             ),
         ),
     ] = None,
+    show_small_groups: SmallGroupsOpt = False,
 ) -> None:
     """Write A4 PDF reports: one per community (--community / --all) or the comparison.
 
@@ -139,7 +141,7 @@ def report(
     fw = load_framework(framework)
     check_options(fw, lang, date)
     data = read_data(fw, survey, audit, mapping, sheet)
-    result = score(fw, data)
+    result = score(fw, data, show_small_groups=show_small_groups)
     options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa}
     if compare:
         path = render_comparison(result, out / f"comparison_{lang}.pdf", **options)

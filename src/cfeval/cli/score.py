@@ -13,6 +13,7 @@ from cfeval.cli.common import (
     LangOpt,
     MappingOpt,
     SheetOpt,
+    SmallGroupsOpt,
     SurveyOpt,
     console,
     read_data,
@@ -40,6 +41,7 @@ def score(
         ),
     ] = None,
     lang: LangOpt = None,
+    show_small_groups: SmallGroupsOpt = False,
 ) -> None:
     """Score every community: print score, interval and grade, optionally write them.
 
@@ -56,7 +58,8 @@ def score(
             w("cannot write {path}: use a .csv, .xlsx, .json or .parquet file name", path=out)
         )
     fw = load_framework(framework)
-    result = score_data(fw, read_data(fw, survey, audit, mapping, sheet))
+    data = read_data(fw, survey, audit, mapping, sheet)
+    result = score_data(fw, data, show_small_groups=show_small_groups)
     if out is not None:
         result.write(out)
     _print_scores(fw, result)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfeval._io import atomic_write
-from cfeval._safety import csv_text
+from cfeval._safety import cap, csv_text, mask_pii
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -165,7 +165,8 @@ class DataReport:
 
 
 def show(value: Any) -> str | None:
-    """A cell as text for a report: integers without ``.0``, at most 80 characters."""
+    """A cell as text for a report: integers without ``.0``, at most 80 characters, phone
+    and ID-card numbers masked (answers are respondents' own words)."""
     if value is None:
         return None
     if isinstance(value, float):
@@ -174,4 +175,5 @@ def show(value: Any) -> str | None:
         if value.is_integer():
             value = int(value)
     text = str(value)
-    return text if len(text) <= 80 else text[:79] + "…"
+    # Mask a little more than is shown, so that a number cut at the edge is masked too.
+    return cap(mask_pii(text[:120]) + text[120:121], 80)

@@ -81,6 +81,7 @@ def score(
     mapping: Any = None,
     sheet: str | None = None,
     lang: str | None = None,
+    show_small_groups: bool = False,
 ) -> ScoreResult:
     """Score every community × wave of ``data`` with ``framework``.
 
@@ -89,7 +90,8 @@ def score(
     are turned into a Dataset by :func:`cfeval.load_data` first, with the same checks as
     files, and its report travels with the result. ``framework`` may be a framework id or
     file, loaded by :func:`cfeval.load_framework`. ``lang`` is the language of the notes'
-    and data-report messages (default: the environment's).
+    and data-report messages (default: the environment's). Group results below a group's
+    ``min_n`` are blanked unless ``show_small_groups`` (see :mod:`cfeval.scoring.privacy`).
 
     >>> result = score(fw, survey="survey.csv", audit="audit.xlsx")  # doctest: +SKIP
     >>> result.to_frame().query("kind == 'total'")[["community_id", "score", "grade"]]  # doctest: +SKIP
@@ -103,7 +105,14 @@ def score(
         raise UsageError(Msg("pass survey and audit frames as survey=... and audit=..."))
     elif survey is not None or audit is not None:
         raise UsageError(Msg("pass either a Dataset or survey=... / audit=..., not both"))
-    return _Engine(fw, data).run(lang)
+    from cfeval.scoring.privacy import mask_community_text, suppress_small_groups
+
+    result = _Engine(fw, data).run(lang)
+    # Children's data: no phone numbers in any output, no group of one published.
+    result.communities = mask_community_text(result.communities)
+    if not show_small_groups:
+        result.by_group = suppress_small_groups(result.by_group, fw)
+    return result
 
 
 def _load_framework(source: str | Path) -> Framework:
