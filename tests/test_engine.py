@@ -150,7 +150,13 @@ def test_points_oracle_community_y_groups_missing_bonus_cap_and_veto():
     bg = r.by_group.set_index(["community_id", "node_id", "respondent"])
     assert bg.loc[("Y", "voice", "child"), "status"] == "insufficient"
     assert not bg.loc[("Y", "voice", "child"), "used"]
-    assert bg.loc[("Y", "voice", "child"), "score"] == pytest.approx(50.0)  # still shown
+    # A group below its min_n is not published by default (children's privacy) ...
+    assert math.isnan(bg.loc[("Y", "voice", "child"), "score"])
+    # ... and shown, still marked insufficient, when asked for.
+    shown = score(points_fw(), survey=survey, audit=audit,
+                  show_small_groups=True).by_group.set_index(["community_id", "node_id", "respondent"])  # fmt: skip
+    assert shown.loc[("Y", "voice", "child"), "score"] == pytest.approx(50.0)
+    assert shown.loc[("Y", "voice", "child"), "status"] == "insufficient"
     assert bg.loc[("Y", "voice", "parent"), "used"]
     assert bg.loc[("X", "voice", "child"), "score"] == pytest.approx(100 * X_CHILD_VOICE)
 

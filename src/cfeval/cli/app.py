@@ -91,4 +91,8 @@ app.add_typer(mapping.app, name="mapping")
 
 def main() -> None:
     """Entry point of the ``cfeval`` console script and of ``python -m cfeval``."""
+    import signal
+
+    # `kill` (SIGTERM) stops like Ctrl-C: half-written files are removed, workers stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app(prog_name="cfeval")

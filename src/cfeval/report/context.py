@@ -199,8 +199,11 @@ def _groups_of(page: _Page, node_id: str) -> list[dict]:
         if r is None:
             continue
         n = int(_num(r["n"]) or 0)
-        missing = n == 0 or _num(r["score"]) is None
-        insufficient = missing or str(r.get("status", "ok")) == "insufficient" or n < spec.min_n
+        # A group below its min_n has no score when small groups are suppressed (the
+        # default): it still reads "insufficient data (n=…)", not "no data".
+        small = str(r.get("status", "ok")) == "insufficient" or n < spec.min_n
+        missing = n == 0 or (_num(r["score"]) is None and not small)
+        insufficient = missing or small
         if missing:
             text = page.t["no_data"]
         elif insufficient:

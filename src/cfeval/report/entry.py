@@ -40,6 +40,7 @@ __all__ = [
     "render_comparison",
     "render_batch",
     "BatchOutcome",
+    "BatchInterrupted",
     "report_filename",
     "check_options",
 ]
@@ -148,12 +149,34 @@ class BatchOutcome:
         return not self.failed
 
 
+class BatchInterrupted(CfevalError):
+    """The batch was interrupted (Ctrl-C, SIGTERM); ``outcome`` says what was finished."""
+
+    exit_code = 130
+
+    def __init__(self, outcome: BatchOutcome, total: int, out_dir) -> None:
+        self.outcome = outcome
+        super().__init__(
+            Msg(
+                "interrupted: {done} of {total} reports written to {folder} (the others "
+                "were stopped and left no files); run the command again to finish",
+                done=len(outcome.written),
+                total=total,
+                folder=str(out_dir),
+            )
+        )
+
+
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(result, framework, options) -> None:
+def _init_worker(result, framework, options, parent_pid: int | None = None) -> None:
     # Sent once per process instead of once per community: the frames can be large.
     _WORKER.update(result=result, framework=framework, options=options)
+    if parent_pid is not None:
+        from cfeval._procs import guard_worker
+
+        guard_worker(parent_pid)
 
 
 def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
@@ -176,6 +199,12 @@ def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
         return community_id, None, str(exc)
     except Exception as exc:  # noqa: BLE001 - one broken community must not stop a district
         return community_id, None, f"{type(exc).__name__}: {exc}"
+    except SystemExit:
+        if "parent_pid" not in opts:
+            raise
+        # A worker told to stop (SIGTERM): the half-written PDF is already removed; leave
+        # at once rather than take the next queued community.
+        os._exit(143)
     return community_id, str(out), None
 
 
@@ -231,18 +260,35 @@ def render_batch(
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(ids) <= 1:
         _init_worker(result, fw, options)
-        for cid in ids:
-            record(*_render_one(cid))
+        try:
+            for cid in ids:
+                record(*_render_one(cid))
+        except KeyboardInterrupt:
+            raise BatchInterrupted(outcome, len(ids), out_dir) from None
         return outcome
 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(ids)), initializer=_init_worker, initargs=(result, fw, options)
-    ) as pool:
+    from cfeval._procs import stop_pool
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(ids)),
+        initializer=_init_worker,
+        initargs=(result, fw, {**options, "parent_pid": os.getpid()}, os.getpid()),
+    )
+    try:
         futures = [pool.submit(_render_one, cid) for cid in ids]
         for fut in as_completed(futures):
             record(*fut.result())
+    except KeyboardInterrupt:
+        # Stop now: queued communities are cancelled and running workers terminated
+        # (each removes its half-written file), not rendered to the end.
+        stop_pool(pool)
+        raise BatchInterrupted(outcome, len(ids), out_dir) from None
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
     outcome.written = dict(sorted(outcome.written.items()))
     outcome.failed = dict(sorted(outcome.failed.items()))
     return outcome
