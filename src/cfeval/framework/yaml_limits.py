@@ -60,8 +60,14 @@ def yaml_limit_problem(text: str) -> tuple[int, int, str] | None:
             if problem is not None:
                 mark = event.start_mark
                 return mark.line + 1, mark.column + 1, problem
-    except yaml.YAMLError:
-        return None  # a syntax error: the loader explains it with its position
+    except yaml.YAMLError as err:
+        # libyaml 0.2.5+ (bundled with newer PyYAML wheels) stops at its own nesting limit
+        # while scanning ahead, before our count reaches MAX_DEPTH: that is the same refusal.
+        # Any other error is a syntax error, which the loader explains with its position.
+        if "nesting depth" in str(getattr(err, "problem", "")):
+            mark = err.problem_mark
+            return mark.line + 1, mark.column + 1, f"nested more than {MAX_DEPTH} levels deep"
+        return None
     finally:
         loader.dispose()
     return None
