@@ -308,3 +308,23 @@ def test_kobo_and_odk_exports_through_their_drafts(files):
     clean = load_data(FW, survey=d / "clean.csv", audit=d / "audit.csv")
     cols = ["community_id", "path", "score", "points", "ci_low", "ci_high", "n", "status"]
     pd.testing.assert_frame_equal(score(FW, ds).scores[cols], score(FW, clean).scores[cols])
+
+
+def test_a_draft_reads_back_exactly_whatever_the_headers_hold(tmp_path):
+    # Headers that look like YAML, comments or quotes stay data in the draft.
+    hostile = ["a: b\n# c", '"quoted"', "- [x]", "社区里的大人会认真听我说话。 #"]
+    frame = pd.DataFrame({h: ["是"] for h in hostile})
+    frame.insert(0, "社区", ["CD-JJ-001"])
+    frame.to_excel(tmp_path / "odd.xlsx", index=False)
+    text = suggest_mapping(FW, tmp_path / "odd.xlsx")
+    draft = yaml.safe_load(text)
+    assert draft["columns"] == {"社区": "community_id", hostile[3]: "c_voice_listen"}
+    # every unplaced header is named on a single comment line
+    for h in hostile[:3]:
+        assert sum(json_quoted(h) in line for line in text.splitlines()) == 1
+
+
+def json_quoted(text):
+    import json
+
+    return json.dumps(text, ensure_ascii=False)

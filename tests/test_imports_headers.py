@@ -104,3 +104,40 @@ def test_a_mapping_column_naming_nothing_is_refused_and_one_for_the_audit_is_lef
     shared = load_mapping({"columns": {"Q1": "c_voice_listen", "有议事会": "has_children_council"}})
     assert match_headers(FW, ["有议事会"], "audit", shared)[0].target == "has_children_council"
     assert match_headers(FW, ["Q1"], "audit", shared)[0].target is None
+
+
+# --------------------------------------------------------------------------- laws
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ITEMS = FW.items()
+NUMBERING = st.sampled_from(["", "1、", "12. ", "3：", "Q4 ", "q5.", "第6题 ", "(7)", "８．"])
+NOISE = st.sampled_from(["", "。", "？", "！", "*", " ", "\u3000", "，"])
+
+
+@given(st.sampled_from(ITEMS), NUMBERING, NOISE, NOISE)
+def test_an_items_own_text_with_numbering_and_punctuation_is_always_that_item(it, num, a, b):
+    text = it.text["zh"]
+    i = len(text) // 2
+    header = f"{num}{text[:i]}{a}{text[i:]}{b}"
+    (m,) = match_headers(FW, [header], "survey")
+    assert m.target == it.id
+
+
+@given(st.text(max_size=30))
+def test_question_key_is_idempotent_and_ignores_width(text):
+    import unicodedata
+
+    key = question_key(text)
+    assert question_key(key) == key
+    assert question_key(unicodedata.normalize("NFKC", text)) == key
+
+
+@given(st.text(max_size=40))
+def test_a_header_never_matches_by_similarity_alone(header):
+    # Whatever the header, a match is exact after normalisation; similarity only suggests.
+    (m,) = match_headers(FW, [header], "survey")
+    if m.target is not None:
+        assert m.how in {"id", "standard", "text", "question", "matrix"}
+        assert not m.candidates

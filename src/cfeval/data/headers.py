@@ -79,7 +79,9 @@ def question_key(text: object) -> str:
     """
     norm = _NUMBERING.sub("", norm_text(text))
     # Letters, digits and CJK stay; punctuation (P*), symbols (S*), spaces (Z*) go.
-    return "".join(ch for ch in norm if unicodedata.category(ch)[0] not in "PSZ")
+    kept = "".join(ch for ch in norm if unicodedata.category(ch)[0] not in "PSZ")
+    # Removing a symbol can leave a combining mark next to a letter it now composes with.
+    return unicodedata.normalize("NFKC", kept).casefold()
 
 
 def matrix_parts(header: object) -> list[str]:
