@@ -98,6 +98,14 @@ def test_without_an_audit_every_field_is_blank(fw):
     table = progress(fw, survey[survey["community_id"] == "CD-CH-001"])
     fields = table[table["kind"] == "field"]
     assert (fields["status"] == "blank").all() and len(fields) == len(fw.fields)
+    # Only the survey indicators have data: their points are the coverage, short of the
+    # framework's minimum for a final grade.
+    survey_points = sum(ind.points for ind in fw.indicators() if ind.source == "survey")
+    grade = table[table["kind"] == "grade"].iloc[0]
+    need = round(fw.scoring.min_coverage_for_grade * 100)
+    assert (grade["have"], grade["need"]) == (round(survey_points), need)
+    assert grade["status"] == fw.scoring.below_min_coverage  # provisional or withheld
+    assert grade["points"] == pytest.approx(fw.max_total() - survey_points)
 
 
 def test_no_data_is_a_usage_error(fw):

@@ -131,6 +131,7 @@ def _print_progress(fw, summary) -> None:
         table.add_column(w.label(fw.respondents[g].label), justify="right")
     table.add_column(w("blank fields"), justify="right")
     table.add_column(w("indicators not scorable"), justify="right")
+    table.add_column(w("data for a grade"), justify="right")
     table.add_column(w("status"), no_wrap=True)
     for row in summary.to_dict("records"):
         cells = [escape(term(row["community_id"], 40)), escape(term(row["wave"], 10))]
@@ -148,6 +149,9 @@ def _print_progress(fw, summary) -> None:
             + w("{n} ({points} points)", n=short, points=w.number(row["points_short"], 0))
             + "[/red]"
         )
+        have, need = row["coverage"], row["coverage_needed"]
+        text = f"{w.percent(have / 100)} / {w.percent(need / 100)}"
+        cells.append(text if have >= need else f"[red]{text}[/red]")
         cells.append(w("complete") if row["complete"] else "[red]" + w("short") + "[/red]")
         table.add_row(*cells)
     console().print(table)

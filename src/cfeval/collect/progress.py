@@ -7,7 +7,10 @@ One row per community × wave × need:
 * ``field`` — an audit field, ``have`` 1 when a usable value is in, 0 while blank;
 * ``indicator`` — an indicator the scoring engine could not score (``missing``) or scored
   only from groups below ``min_n`` (``insufficient``), with the points it carries: what is
-  missing before the grade rests on all the evidence the framework asks for.
+  missing before the grade rests on all the evidence the framework asks for;
+* ``grade`` — the share of the framework with data, in percent (``have``), against
+  ``scoring.min_coverage_for_grade`` (``need``): below it the grade is ``provisional`` or
+  ``withheld``; ``points`` are the points that still lack data.
 
 ``status`` is ``ok`` or says what is short; anything not ``ok`` means fieldwork goes on.
 The data are read and checked by the data stage and scored by the engine; nothing here
@@ -107,25 +110,48 @@ def _indicator_rows(fw: Framework, ds: Dataset) -> list[dict]:
         # The monitor wants to list what is missing, not stop at it.
         fw = fw.model_copy(deep=True)
         fw.scoring.missing = "renormalize"
-    scores = score(fw, ds).to_frame()
+    result = score(fw, ds)
+    scores = result.to_frame()
     scores = scores[scores["kind"] == "indicator"]
     rows = []
     for rec in scores.itertuples(index=False):
         status = "ok" if rec.status in ("ok", "veto") else str(rec.status)
-        rows.append(
-            {
-                "community_id": str(rec.community_id),
-                "wave": str(rec.wave),
-                "kind": "indicator",
-                "key": rec.node_id,
-                "have": None,
-                "need": None,
-                "short": None,
-                "points": float(rec.max_points),
-                "status": status,
-            }
-        )
+        rows.append(_scored_row(rec.community_id, rec.wave, "indicator", rec.node_id, status))
+        rows[-1]["points"] = float(rec.max_points)
+    return rows + _grade_rows(fw, result.communities)
+
+
+def _grade_rows(fw: Framework, communities) -> list[dict]:
+    """Per community × wave: the share of the framework with data (``have``, in percent)
+    against ``scoring.min_coverage_for_grade`` (``need``); below it the grade is only
+    provisional or withheld, and ``points`` says how many points still lack data."""
+    import math
+
+    need = math.ceil(fw.scoring.min_coverage_for_grade * 100 - 1e-9)
+    rows = []
+    for rec in communities.itertuples(index=False):
+        coverage = rec.coverage if rec.coverage == rec.coverage else 0.0
+        status = {"final": "ok", "none": "missing"}.get(rec.grade_status, rec.grade_status)
+        row = _scored_row(rec.community_id, rec.wave, "grade", "coverage", str(status))
+        have = math.floor(coverage * 100 + 1e-9)
+        row.update(have=have, need=need, short=max(0, need - have))
+        row["points"] = float(fw.max_total() * (1 - coverage))
+        rows.append(row)
     return rows
+
+
+def _scored_row(cid, wave, kind: str, key: str, status: str) -> dict:
+    return {
+        "community_id": str(cid),
+        "wave": str(wave),
+        "kind": kind,
+        "key": key,
+        "have": None,
+        "need": None,
+        "short": None,
+        "points": None,
+        "status": status,
+    }
 
 
 def _row(cid, wave, kind, key, have, need, short_status) -> dict:
@@ -173,7 +199,7 @@ def progress(
     if cells:
         rows += _indicator_rows(fw, ds)
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    order = {"respondents": 0, "field": 1, "indicator": 2}
+    order = {"respondents": 0, "field": 1, "indicator": 2, "grade": 3}
     frame["_k"] = frame["kind"].map(order)
     frame = frame.sort_values(["community_id", "wave", "_k"], kind="stable").drop(columns="_k")
     for col in ("have", "need", "short"):
@@ -189,7 +215,9 @@ def is_complete(frame: pd.DataFrame) -> bool:
 
 def progress_summary(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """One row per community × wave: ``n_<group>`` so far, ``min_<group>``, blank fields,
-    indicators not yet scorable and the points they carry, and whether all is in."""
+    indicators not yet scorable and the points they carry, ``coverage`` (percent of the
+    framework with data) against ``coverage_needed`` for a final grade, and whether all
+    is in."""
     import pandas as pd
 
     groups = survey_groups(framework)
@@ -205,6 +233,9 @@ def progress_summary(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
         ind = part[(part["kind"] == "indicator") & (part["status"] != "ok")]
         row["indicators_short"] = len(ind)
         row["points_short"] = float(ind["points"].sum())
+        grade = part[part["kind"] == "grade"]
+        row["coverage"] = int(grade["have"].iloc[0]) if len(grade) else 0
+        row["coverage_needed"] = int(grade["need"].iloc[0]) if len(grade) else 0
         row["complete"] = bool((part["status"] == "ok").all())
         out.append(row)
     return pd.DataFrame(out)
