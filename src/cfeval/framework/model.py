@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from cfeval import _columns
 from cfeval.framework.base import FormatModel, Label, Loc
 from cfeval.framework.rules import rule_union
 from cfeval.framework.vocabulary import METHOD_LABELS, SOURCE_LABELS
@@ -141,24 +142,9 @@ class AuditField(FormatModel):
         return self
 
 
-#: Columns the data contract gives a meaning of their own (docs/architecture.md).
-SURVEY_COLUMNS = frozenset(
-    {
-        "community_id",
-        "wave",
-        "respondent",
-        "weight",
-        "respondent_id",
-        "city",
-        "district",
-        "age",
-        "gender",
-        "stratum",
-        "cluster",
-        "fpc",
-    }
-)
-AUDIT_COLUMNS = frozenset({"community_id", "wave", "name", "city", "district"})
+#: Columns the data contract gives a meaning of their own (defined once in cfeval._columns).
+SURVEY_COLUMNS = frozenset(_columns.SURVEY_COLUMNS)
+AUDIT_COLUMNS = frozenset(_columns.AUDIT_COLUMNS)
 
 # --------------------------------------------------------------------------- tree
 

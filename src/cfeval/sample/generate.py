@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
-import zipfile
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cfeval._io import atomic_write
+from cfeval._io import atomic_write, deterministic_zip
 from cfeval._safety import csv_text, xlsx_value
 from cfeval.sample.draw import (
     DEFAULT_SEED,
@@ -61,7 +59,7 @@ __all__ = [
 
 # Fixed time for xlsx metadata and zip entries: files must not depend on when they were made.
 _FIXED_TIME = (2024, 1, 1, 0, 0, 0)
-_FIXED_ISO = b"2024-01-01T00:00:00Z"
+_FIXED_ISO = "2024-01-01T00:00:00Z"
 
 
 def generate(
@@ -140,28 +138,13 @@ def _xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
         ws.append([xlsx_value(ws, _cell(v)) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
-    return _normalise_zip(buf.getvalue())
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times and attributes; openpyxl stamps ``modified`` on save."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + _FIXED_ISO + rb"\g<2>",
-                    body,
-                )
-            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.create_system = 3  # the default depends on the platform
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, body, compresslevel=6)
-    return out.getvalue()
+    return deterministic_zip(
+        buf.getvalue(),
+        date_time=_FIXED_TIME,
+        doc_date=_FIXED_ISO,
+        doc_fields=("modified",),
+        mode=0o644,
+    )
 
 
 def _folder(fw: Framework, taken: set[str]) -> str:
