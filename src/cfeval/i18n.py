@@ -21,6 +21,7 @@ anything else → ``en``.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import gettext
 import os
@@ -212,10 +213,15 @@ def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> list[Path]:
 
     from cfeval._io import atomic_write
 
+    fixed_date = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
+
     written = []
     for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=po.parts[-3])
+        # A .po without dates in its header gets "now" from Babel; fixed dates make the
+        # compiled file depend on the messages only, so recompiling changes no bytes.
+        catalog.creation_date = catalog.revision_date = fixed_date
         buf = BytesIO()
         write_mo(buf, catalog)
         mo = atomic_write(po.with_suffix(".mo"), buf.getvalue())
