@@ -233,7 +233,7 @@ def test_chinese_reference_of_each_shipped_framework(fid, path):
     assert md.splitlines()[0] == f"# {fw.title['zh']}"
     first = fw.dimensions[0]
     assert f"### 1. {first.label['zh']} ({first.label['en']})" in md
-    assert "## 维度与指标" in md and "## 审核字段" in md
+    assert "## 维度与指标" in md and "## 核查字段" in md
 
 
 def test_a_language_the_framework_lacks_is_refused(full_framework):

@@ -203,7 +203,7 @@ def test_report_section_since_the_last_assessment(fw):
     assert section["total"]["class_text"] == "明显提升"
     assert section["total"]["interval"].startswith("95% 置信区间 +")
     assert [r["label"] for r in section["top"]] == ["议事会", "声音", "安全感"]
-    assert section["top"][0]["interval"] == "来自审核表记录，无抽样误差"
+    assert section["top"][0]["interval"] == "来自核查表记录，无抽样误差"
     assert section["note"] is None
     assert since_last_section(result, "C1", "1", lang="zh") is None
 
