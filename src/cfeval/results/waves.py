@@ -94,7 +94,6 @@ def wave_changes(
     >>> wave_changes(result, ("1", "2")).query("change_class == 'increase'")  # doctest: +SKIP
     """
     import numpy as np
-    import pandas as pd
 
     before = previous if previous is not None else result
     w_from, w_to = _pick_waves(result, before, waves)
@@ -110,23 +109,7 @@ def wave_changes(
                 new=w_to,
             )
         )
-    keep = ["community_id", "path", "score", "se", "df", "n", "grade"]
-    b = b[b["community_id"].isin(common)]
-    a = a[a["community_id"].isin(common)]
-    # The later wave's framework gives the order and the node descriptions; nodes only in
-    # the earlier one are appended after them.
-    m = b[["community_id", "path", "node_id", "kind", "level", *keep[2:]]].merge(
-        a[["community_id", "path", "node_id", "kind", "level", *keep[2:]]],
-        on=["community_id", "path"],
-        how="outer",
-        suffixes=("_to", "_from"),
-        sort=False,
-    )
-    for col in ("node_id", "kind", "level"):
-        m[col] = m[f"{col}_to"].where(m[f"{col}_to"].notna(), m[f"{col}_from"])
-    order = {p: i for i, p in enumerate(dict.fromkeys([*b["path"], *a["path"]]))}
-    m["_order"] = m["path"].map(order)
-    m = m.sort_values(["community_id", "_order"], kind="stable").reset_index(drop=True)
+    m = _pair_nodes(a[a["community_id"].isin(common)], b[b["community_id"].isin(common)])
 
     s0, s1 = m["score_from"].to_numpy(float), m["score_to"].to_numpy(float)
     n0 = m["n_from"].fillna(0).to_numpy(np.int64)
@@ -144,9 +127,24 @@ def wave_changes(
     half = est["t"] * est["se"]
     lo, hi = change - half, change + half
     cls, basis = _classify(change, lo, hi, n0, n1)
+    versions = (before.framework, result.framework)
+    columns = {"score_from": s0, "score_to": s1, "change": change, "ci_low": lo, "ci_high": hi}
+    columns |= {"ci_level": level, "n_from": n0, "n_to": n1}
+    return _change_frame(m, (w_from, w_to), versions, est, columns, cls, basis)
+
+
+def _change_frame(m, waves, versions, est, columns, cls, basis) -> pd.DataFrame:
+    """The tidy change table (:data:`CHANGE_COLUMNS`) from the paired nodes and estimates."""
+    import numpy as np
+    import pandas as pd
+
+    w_from, w_to = waves
+    before, after = versions
+    names = ("score_from", "score_to", "change", "ci_low", "ci_high", "ci_level", "n_from", "n_to")
+    s0, s1, change, lo, hi, level, n0, n1 = (columns[k] for k in names)
     is_total = (m["kind"] == "total").to_numpy()
-    v_from, v_to = before.framework.version, result.framework.version
-    changed = (before.framework.id, v_from) != (result.framework.id, v_to)
+    v_from, v_to = before.version, after.version
+    changed = (before.id, v_from) != (after.id, v_to)
     out = pd.DataFrame(
         {
             "community_id": m["community_id"].astype(object),
@@ -176,6 +174,26 @@ def wave_changes(
         }
     )
     return out[CHANGE_COLUMNS]
+
+
+def _pair_nodes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Each community's nodes of wave ``a`` beside those of wave ``b``, matched by path."""
+    keep = ["community_id", "path", "score", "se", "df", "n", "grade"]
+    # The later wave's framework gives the order and the node descriptions; nodes only in
+    # the earlier one are appended after them.
+    m = b[["community_id", "path", "node_id", "kind", "level", *keep[2:]]].merge(
+        a[["community_id", "path", "node_id", "kind", "level", *keep[2:]]],
+        on=["community_id", "path"],
+        how="outer",
+        suffixes=("_to", "_from"),
+        sort=False,
+    )
+    for col in ("node_id", "kind", "level"):
+        m[col] = m[f"{col}_to"].where(m[f"{col}_to"].notna(), m[f"{col}_from"])
+    order = {p: i for i, p in enumerate(dict.fromkeys([*b["path"], *a["path"]]))}
+    m["_order"] = m["path"].map(order)
+    m = m.sort_values(["community_id", "_order"], kind="stable").reset_index(drop=True)
+    return m
 
 
 def previous_wave(result: ScoreResult, community_id: str, wave: str) -> str | None:
