@@ -124,3 +124,51 @@ def test_dollar_signs_in_labels_are_drawn_as_text():
     uri = charts.heatmap([r"$\foo$ broken mathtext", "$5 and $10"], ["a"], [[50.0], [60.0]])
     assert uri.startswith("data:image/svg+xml")
     assert matplotlib.rcParams["text.parse_math"] is False
+
+
+def test_waves_are_normalised_once_and_checked_against_the_audit(tmp_path):
+    from cfeval.data.load import load_data
+    from cfeval.framework.loader import load_framework
+
+    def survey_edit(df):
+        df = df.copy()
+        df.loc[df["community_id"] == "CD-CH-001", "wave"] = "1.0"  # the same wave as 1
+        first = df.index[df["community_id"] == "CD-CH-002"][:2]
+        df.loc[first, "wave"] = "2024-06-01"  # a date: refused
+        df.loc[df["community_id"] == "CD-JJ-001", "wave"] = "2"  # the audit has only 1
+        return df
+
+    survey, audit = chengdu_data(tmp_path, survey_edit=survey_edit)
+    fw = load_framework("chengdu-community")
+    ds = load_data(fw, survey=survey, audit=audit)
+    assert set(ds.survey.loc[ds.survey["community_id"] == "CD-CH-001", "wave"]) == {"1"}
+    dates = [i for i in ds.report.issues if i.code == "wave-is-a-date"]
+    assert len(dates) == 2 and dates[0].value == "2024-06-01"
+    assert ds.report.excluded_rows["wave-is-a-date"] == 2
+    mismatch = [(i.value, i.message) for i in ds.report.issues if i.code == "wave-not-in-audit"]
+    assert mismatch == [
+        (
+            "2",
+            "community CD-JJ-001: the survey has wave 2, the audit has only wave(s) 1; "
+            "the two are scored apart until the waves match",
+        )
+    ]
+
+
+def test_escape_sequences_in_ids_reach_the_terminal_escaped(tmp_path):
+    survey, audit = chengdu_data(tmp_path, ids={"CD-CH-001": "X\x1b[2J\x07", "CD-CH-002": "B"})
+    run = cli("score", "chengdu-community", "--survey", survey, "--audit", audit)
+    assert "\x1b[2J" not in run.output and "\\x1b[2J\\x07" in run.output, run.output
+    run = cli("check", "chengdu-community", "--survey", survey)
+    assert "\x1b[2J" not in run.output
+
+
+def test_a_huge_cell_is_capped_in_messages(tmp_path):
+    def survey_edit(df):
+        df = df.copy()
+        df.loc[df.index[0], "community_id"] = "Z" * 2_000_000
+        return df
+
+    survey, audit = chengdu_data(tmp_path, survey_edit=survey_edit)
+    run = cli("check", "chengdu-community", "--survey", survey, "--audit", audit)
+    assert run.exit_code == 1 and len(run.output) < 20_000, len(run.output)

@@ -105,14 +105,17 @@ def print_data_report(report) -> None:
     # a narrow terminal and can be pasted into a chat as is.
     # Errors, then warnings, then notes (a stable sort keeps file and row order within
     # each): per-column info lines (platform codes) must not push the errors out of view.
+    from cfeval._safety import term
+
     rank = {"error": 0, "warning": 1, "info": 2}
     for i in sorted(report.issues, key=lambda i: rank[i.severity])[:_ISSUES_SHOWN]:
         where = Path(i.file).name + ("" if i.row is None else f":{i.row}")
-        column = f"  {i.column}" if i.column else ""
+        column = f"  {term(i.column, 80)}" if i.column else ""
         value = f" = {i.value!r}" if i.value and i.code != "encoding" else ""
+        # Cells and headers come from data: control characters are shown, not obeyed.
         out.print(
-            f"{escape(where)}{escape(column)}{escape(value)}  "
-            f"[{_COLOUR[i.severity]}]{i.code}[/]  {escape(i.message)}"
+            f"{escape(term(where))}{escape(column)}{escape(value)}  "
+            f"[{_COLOUR[i.severity]}]{i.code}[/]  {escape(term(i.message))}"
         )
     hidden = len(report.issues) - _ISSUES_SHOWN
     if hidden > 0:

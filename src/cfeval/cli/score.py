@@ -75,6 +75,8 @@ def _print_scores(fw, result) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from cfeval._safety import term
+
     w = cli_words()
     grades = {g.id: w.label(g.label) for g in fw.scoring.grades}
     com = result.communities
@@ -102,7 +104,8 @@ def _print_scores(fw, result) -> None:
             grade += " " + w("(provisional: coverage {coverage})", coverage=w.percent(rec.coverage))
         elif status == "withheld":
             grade = "— " + w("(withheld: coverage {coverage})", coverage=w.percent(rec.coverage))
-        cells = (str(rec.community_id), str(rec.wave), shown, ci, grade)
+        # Ids come from data: escape sequences are shown, not sent to the terminal.
+        cells = (term(rec.community_id, 80), term(rec.wave, 80), shown, ci, grade)
         table.add_row(*map(escape, cells))
     out = console()
     out.print(table)

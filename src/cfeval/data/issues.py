@@ -49,6 +49,8 @@ SEVERITY: dict[str, str] = {
     "community-by-name": "info",
     "ambiguous-community": "error",
     "formula-without-value": "warning",
+    "wave-is-a-date": "error",
+    "wave-not-in-audit": "warning",
     "duplicate-file": "warning",
 }
 
@@ -114,7 +116,15 @@ class DataReport:
         severity: str | None = None,
     ) -> None:
         self.issues.append(
-            Issue(file, row, column, show(value), code, severity or SEVERITY[code], message)
+            Issue(
+                file,
+                row,
+                column,
+                show(value),
+                code,
+                severity or SEVERITY[code],
+                cap(message, 400),  # a message quoting a 12 MB cell stays readable
+            )  # fmt: skip
         )
 
     def exclude(self, reason: str, count) -> None:

@@ -36,6 +36,7 @@ from cfeval.data.mapping import load_mapping
 from cfeval.data.names import CommunityNames, resolve_by_name, unknown_hint
 from cfeval.data.readers import Table
 from cfeval.data.validate import Part, audit_part, open_table, survey_part
+from cfeval.data.waves import wave_mismatches
 from cfeval.errors import UsageError
 from cfeval.i18n import N_
 
@@ -69,6 +70,11 @@ _DUPLICATE_RESPONDENT = N_(
 _DUPLICATE_COMMUNITY = N_(
     "this community (and wave) already has an audit row; the first row was kept and this one "
     "excluded (merge the two rows)"
+)
+
+_WAVE_NOT_IN_AUDIT = N_(
+    "community {community}: the survey has wave {wave}, the audit has only wave(s) {waves}; "
+    "the two are scored apart until the waves match"
 )
 
 
@@ -391,6 +397,14 @@ def load_data(
         if a_parts
         else (_empty_audit(framework), Counter())
     )
+    if a_parts and all(p.has_wave for p in a_parts):
+        # Every survey wave of a community the audit lacks, said once per pair: otherwise
+        # the community is scored twice, audit-only and survey-only, without a word.
+        for cid, wave, known in wave_mismatches(survey_df, audit_df):
+            message = report.words(
+                _WAVE_NOT_IN_AUDIT, community=cid, wave=wave, waves=", ".join(known)
+            )
+            report.add(a_tables[0].label, None, "wave", wave, "wave-not-in-audit", message)
     report.files.extend(_file_info("survey", t, s_kept) for t in s_tables)
     report.files.extend(_file_info("audit", t, a_kept) for t in a_tables)
     report._sort()

@@ -28,6 +28,7 @@ from cfeval.data.mapping import (
 from cfeval.data.names import apply_community_map
 from cfeval.data.platforms import detect_platform
 from cfeval.data.readers import Table, peek_headers, read_table
+from cfeval.data.waves import normalise_waves
 from cfeval.errors import UsageError
 from cfeval.i18n import N_
 
@@ -68,6 +69,9 @@ _NO_COLUMN = N_(
 )
 _NO_COMMUNITY = N_("no community id; fill it in or the row cannot be used")
 _NO_WAVE = N_("the wave is blank while the file has a wave column; fill it in")
+_WAVE_DATE = N_(
+    "the wave {value} is a date; a wave is a round of data collection: write 1, 2 or 2024"
+)
 _NOT_A_GROUP = N_("mapping file: respondent {group!r} is not a group of {framework!r} ({groups})")
 _UNKNOWN_GROUP = N_("{value!r} is not a respondent group; use one of {groups}")
 _BAD_WEIGHT = N_(
@@ -194,6 +198,13 @@ def _wave(report, table, cols, mapping, rows, excluded):
     if "wave" not in cols:
         return np.full(n, "1", dtype=object), False
     waves = _required_ids(report, table, cols, rows, excluded, "wave", "missing-wave", _NO_WAVE)
+    # Normalised once ("1.0" is wave 1); a date is not a wave label (see data/waves.py).
+    waves, is_date = normalise_waves(waves)
+    if is_date.any():
+        header, col = table.headers[cols["wave"]], table.column(cols["wave"])
+        cell_issues(report, table, rows, header, col, is_date, "wave-is-a-date", _WAVE_DATE)
+        report.exclude("wave-is-a-date", (is_date & ~excluded).sum())
+        excluded |= is_date
     return waves, True
 
 
