@@ -151,6 +151,7 @@ class SheetScan:
     formulas_without_value: list[tuple[int, int]] = field(default_factory=list)
 
 
+_FAR_ROW = re.compile(rb'<row\b[^>]*?\br="(\d{6,})"')
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
@@ -212,6 +213,9 @@ def scan_sheet(ws, label: str) -> SheetScan:
 def _account(data: bytes, scan: SheetScan, title: str, label: str) -> None:
     scan.rows += data.count(b"<row")
     if scan.rows > MAX_ROWS:
+        raise DataError(f"{label}: sheet {title!r} has more than {MAX_ROWS:,} rows")
+    # A row numbered past the limit (openpyxl would pad the gap with empty rows).
+    if any(int(r) > MAX_ROWS for r in _FAR_ROW.findall(data)):
         raise DataError(f"{label}: sheet {title!r} has more than {MAX_ROWS:,} rows")
     for c0, r0, c1, r1 in _MERGE.findall(data):
         scan.merged.append((int(r0), _column_number(c0), int(r1), _column_number(c1)))
