@@ -38,3 +38,22 @@ def test_mode_is_an_ordinary_files_not_mkstemps_private_one(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_stopping_worker_removes_the_file_it_is_writing(tmp_path):
+    """What a batch worker's SIGTERM handler calls before it leaves: no half-written file stays."""
+    from cfeval import _io
+
+    seen = []
+
+    def write(fh):
+        fh.write(b"half a PDF")
+        seen.extend(_io._IN_PROGRESS)
+        _io.remove_in_progress()
+
+    from cfeval.errors import UsageError
+
+    with pytest.raises(UsageError):  # the rename finds its file gone
+        _io.atomic_write(tmp_path / "r.pdf", write)
+    assert len(seen) == 1 and ".r.pdf.cfeval-" in seen[0]
+    assert list(tmp_path.iterdir()) == [] and not _io._IN_PROGRESS

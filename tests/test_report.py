@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from cfeval.errors import CfevalError, UsageError
 from cfeval.i18n import words
+from cfeval.report import basics, render
 from cfeval.report import comparison as report_comparison
 from cfeval.report import context as report_context
 from cfeval.report import entry as report
-from cfeval.report import render
 from cfeval.report import text as report_text
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -640,13 +640,13 @@ def test_fingerprint_is_the_data_files_sha256_prefix():
     from types import SimpleNamespace
 
     one = SimpleNamespace(provenance={"data": [{"path": "s.csv", "sha256": "ab" * 32}]})
-    assert report_context.fingerprint(one) == "ab" * 8
+    assert basics.fingerprint(one) == "ab" * 8
     a, b = "11" * 32, "ff" * 32
     two = SimpleNamespace(
         provenance={"data": [{"sha256": b}, {"sha256": a}], "framework": {"sha256": "x"}}
     )
-    assert report_context.fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
-    assert report_context.fingerprint(SimpleNamespace(provenance={})) == "—"
+    assert basics.fingerprint(two) == hashlib.sha256((a + b).encode()).hexdigest()[:16]
+    assert basics.fingerprint(SimpleNamespace(provenance={})) == "—"
 
 
 # --------------------------------------------------------------------------- properties

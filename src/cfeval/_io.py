@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+# Temporary files being written by this process right now, so that a signal handler that
+# must leave at once (a batch worker told to stop) can remove them without unwinding.
+_IN_PROGRESS: set[str] = set()
 
 
 def atomic_write(
@@ -39,6 +44,7 @@ def atomic_write(
         )
     except OSError as exc:
         raise _refused(path, exc) from None
+    _IN_PROGRESS.add(tmp)
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -55,7 +61,16 @@ def atomic_write(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _IN_PROGRESS.discard(tmp)
     return path
+
+
+def remove_in_progress() -> None:
+    """Remove the temporary files this process is writing (for a handler about to exit)."""
+    for tmp in list(_IN_PROGRESS):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _refused(path: Path, exc: OSError):

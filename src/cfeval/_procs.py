@@ -4,9 +4,9 @@ A batch of reports runs in a process pool. Ctrl-C must stop it at once (not afte
 queued reports), and a parent killed outright must not leave workers writing files.
 
 - :func:`guard_worker` (a pool initializer's first call): the worker ignores SIGINT (the
-  parent decides), turns SIGTERM into ``SystemExit`` so that a half-written file is
-  removed by :func:`cfeval._io.atomic_write`, and asks Linux to send it SIGTERM when its
-  parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere it polls its parent instead.
+  parent decides); on SIGTERM it removes the file it is writing
+  (:func:`cfeval._io.remove_in_progress`) and exits at once; it asks Linux to send it
+  SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere it polls its parent instead.
 - :func:`stop_pool`: cancel what has not started and terminate the workers.
 """
 
@@ -23,7 +23,12 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _exit_on_term(signum, frame) -> None:
-    sys.exit(128 + signum)
+    # Leave at once, without raising: a SystemExit raised here can land inside a weakref
+    # or GC callback, where Python prints "Exception ignored ... Traceback" and goes on.
+    from cfeval._io import remove_in_progress
+
+    remove_in_progress()
+    os._exit(128 + signum)
 
 
 def guard_worker(parent_pid: int) -> None:

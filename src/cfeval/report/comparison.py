@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from cfeval._safety import mask_pii
 from cfeval.errors import UsageError
 from cfeval.i18n import Msg, Words, resolve_lang, words
-from cfeval.report.changes import comparison_changes
-from cfeval.report.context import (
+from cfeval.report.basics import (
     MIN_PEERS_FOR_RANK,
     _num,
     check_lang,
@@ -27,6 +26,7 @@ from cfeval.report.context import (
     shown_grade,
     version,
 )
+from cfeval.report.changes import comparison_changes
 from cfeval.report.text import NOT_APPLICABLE, report_words
 
 __all__ = ["build_comparison_context"]
@@ -121,7 +121,7 @@ def build_comparison_context(
 ) -> dict:
     """Context of the comparison report: ranking with intervals, heatmap, grades by city.
 
-    ``wave`` defaults to :func:`~cfeval.report.context.main_wave`; ``lang`` None speaks
+    ``wave`` defaults to :func:`~cfeval.report.basics.main_wave`; ``lang`` None speaks
     the environment's language.
     """
     fw = framework_of(result, framework)

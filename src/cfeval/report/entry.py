@@ -26,8 +26,9 @@ from typing import Any
 from cfeval._safety import file_stems
 from cfeval.errors import CfevalError, UsageError
 from cfeval.i18n import Msg, resolve_lang
+from cfeval.report.basics import check_lang, framework_of, main_wave
 from cfeval.report.comparison import build_comparison_context
-from cfeval.report.context import build_context, check_lang, framework_of, main_wave, mask_pii
+from cfeval.report.context import build_context, mask_pii
 from cfeval.report.render import RenderLog, render_html, write_pdf
 
 __all__ = [
@@ -199,12 +200,6 @@ def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
         return community_id, None, str(exc)
     except Exception as exc:  # noqa: BLE001 - one broken community must not stop a district
         return community_id, None, f"{type(exc).__name__}: {exc}"
-    except SystemExit:
-        if "parent_pid" not in opts:
-            raise
-        # A worker told to stop (SIGTERM): the half-written PDF is already removed; leave
-        # at once rather than take the next queued community.
-        os._exit(143)
     return community_id, str(out), None
 
 
