@@ -262,12 +262,20 @@ def render_batch(
             raise BatchInterrupted(outcome, len(ids), out_dir) from None
         return outcome
 
+    _run_pool(result, fw, options, ids, min(workers, len(ids)), record, outcome)
+    outcome.written = dict(sorted(outcome.written.items()))
+    outcome.failed = dict(sorted(outcome.failed.items()))
+    return outcome
+
+
+def _run_pool(result, fw, options, ids, workers: int, record, outcome: BatchOutcome) -> None:
+    """Render ``ids`` on ``workers`` processes; Ctrl-C stops them all at once."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from cfeval._procs import stop_pool
 
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(ids)),
+        max_workers=workers,
         initializer=_init_worker,
         initargs=(result, fw, {**options, "parent_pid": os.getpid()}, os.getpid()),
     )
@@ -279,14 +287,11 @@ def render_batch(
         # Stop now: queued communities are cancelled and running workers terminated
         # (each removes its half-written file), not rendered to the end.
         stop_pool(pool)
-        raise BatchInterrupted(outcome, len(ids), out_dir) from None
+        raise BatchInterrupted(outcome, len(ids), options["out_dir"]) from None
     except BaseException:
         stop_pool(pool)
         raise
     pool.shutdown(wait=True)
-    outcome.written = dict(sorted(outcome.written.items()))
-    outcome.failed = dict(sorted(outcome.failed.items()))
-    return outcome
 
 
 # --------------------------------------------------------------------------- demo

@@ -89,28 +89,9 @@ def breakdown(
     from cfeval.results._survey import respondent_values, survey_frame, survey_indicators
 
     survey = survey_frame(framework, data)
-    if by in _NOT_BY or by not in survey.columns:
-        usable = [c for c in survey.columns if c not in _NOT_BY and not _is_item(framework, c)]
-        raise UsageError(
-            Msg(
-                "cannot break down by {by!r}: choose a respondent column ({columns})",
-                by=by,
-                columns=", ".join(usable) or "-",
-            )
-        )
+    _check_column(framework, survey, by)
     cats = _categories(survey[by], bins)
-    chosen = survey_indicators(framework)
-    if indicators is not None:
-        unknown = sorted(set(indicators) - {ind.id for _, ind in chosen})
-        if unknown:
-            raise UsageError(
-                Msg(
-                    "not survey indicators of {framework}: {ids}",
-                    framework=framework.id,
-                    ids=", ".join(unknown),
-                )
-            )
-        chosen = [(p, ind) for p, ind in chosen if ind.id in set(indicators)]
+    chosen = _chosen(framework, survey_indicators(framework), indicators)
     level = float(framework.scoring.ci_level)
     unit = survey["community_id"].astype(str) + "\x1f" + survey["wave"].astype(str)
     unit_codes, unit_names = pd.factorize(unit, sort=True)
@@ -132,13 +113,50 @@ def breakdown(
             parts.append(frame)
     if not parts:
         return Breakdown(pd.DataFrame(columns=BREAKDOWN_COLUMNS), by, level)
-    table = pd.concat(parts, ignore_index=True)
+    table = _finish(pd.concat(parts, ignore_index=True), unit_names, cat_names, chosen, level)
+    table["variable"] = by
+    return Breakdown(table[BREAKDOWN_COLUMNS].reset_index(drop=True), by, level)
+
+
+def _check_column(framework: Framework, survey: pd.DataFrame, by: str) -> None:
+    """Refuse a ``by`` that is not a respondent column, naming the ones that are."""
+    if by in _NOT_BY or by not in survey.columns:
+        usable = [c for c in survey.columns if c not in _NOT_BY and not _is_item(framework, c)]
+        raise UsageError(
+            Msg(
+                "cannot break down by {by!r}: choose a respondent column ({columns})",
+                by=by,
+                columns=", ".join(usable) or "-",
+            )
+        )
+
+
+def _chosen(framework: Framework, chosen: list, indicators: list[str] | None) -> list:
+    """The survey indicators to break down: all, or those named (unknown ids refused)."""
+    if indicators is None:
+        return chosen
+    unknown = sorted(set(indicators) - {ind.id for _, ind in chosen})
+    if unknown:
+        raise UsageError(
+            Msg(
+                "not survey indicators of {framework}: {ids}",
+                framework=framework.id,
+                ids=", ".join(unknown),
+            )
+        )
+    return [(p, ind) for p, ind in chosen if ind.id in set(indicators)]
+
+
+def _finish(table: pd.DataFrame, unit_names, cat_names, chosen: list, level: float) -> pd.DataFrame:
+    """Ids, category names, intervals, suppression and order on the stacked cells."""
+    import numpy as np
+    import pandas as pd
+
     ids = pd.Series(unit_names).str.split("\x1f", n=1, expand=True)
     table["community_id"] = ids[0].to_numpy(dtype=object)[table["unit"]]
     table["wave"] = ids[1].to_numpy(dtype=object)[table["unit"]]
     names = np.array([*map(str, cat_names), None], dtype=object)
     table["category"] = np.where(table["is_total"], None, names[table["cat"].clip(0)])
-    table["variable"] = by
     table["ci_level"] = level
     half = _t(level, table["df"].to_numpy()) * table["se"].to_numpy()
     table["ci_low"] = np.clip(table["score"] - half, 0, 100)
@@ -149,7 +167,7 @@ def breakdown(
     table = table.sort_values(
         ["community_id", "wave", "_o", "respondent", "is_total", "cat"], kind="stable"
     )
-    return Breakdown(table[BREAKDOWN_COLUMNS].reset_index(drop=True), by, level)
+    return table
 
 
 def suppress(table: pd.DataFrame) -> pd.DataFrame:
