@@ -8,6 +8,8 @@ queued reports), and a parent killed outright must not leave workers writing fil
   (:func:`cfeval._io.remove_in_progress`) and exits at once; it asks Linux to send it
   SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere it polls its parent instead.
 - :func:`stop_pool`: cancel what has not started and terminate the workers.
+- :func:`run_pool`: do the first item here (which loads and warms every library the work
+  needs), then fork workers that inherit all of it and share the rest.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
 
-__all__ = ["guard_worker", "stop_pool"]
+__all__ = ["guard_worker", "stop_pool", "run_pool"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -69,3 +72,64 @@ def stop_pool(pool) -> None:
         proc.join(timeout=5)
         if proc.is_alive():
             proc.kill()
+
+
+def _start_worker(init: Callable[[], None] | None, parent_pid: int) -> None:
+    guard_worker(parent_pid)
+    if init is not None:
+        init()
+
+
+def _context():
+    """'fork' where the platform has it (chosen explicitly: Python 3.14 defaults to
+    'forkserver', whose workers would import and warm everything again)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def run_pool(
+    task: Callable,
+    items: Sequence,
+    workers: int,
+    record: Callable,
+    *,
+    init: Callable[[], None] | None = None,
+) -> None:
+    """``record(*task(item))`` for every item: the first here, the others on ``workers`` processes.
+
+    The first item is done in this process before any worker exists, so that the imports,
+    font caches and compiled templates it needed are in memory when the workers are forked
+    and none of them pays for them again. Each worker then takes one item after another
+    until none is left (long-lived, fed one item at a time so that the last ones spread
+    over the workers and progress is reported per item). ``init`` runs in each worker
+    first: it has nothing to do under 'fork' (the state is inherited) but sets the
+    worker's state where processes start afresh. ``record`` runs in this process, in the
+    order items finish. ``KeyboardInterrupt`` (or any failure here) cancels the queued
+    items, terminates the workers (each removes the file it was writing) and is re-raised.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    if not items:
+        return
+    record(*task(items[0]))
+    rest = list(items[1:])
+    if not rest:
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(rest))),
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(init, os.getpid()),
+    )
+    try:
+        futures = [pool.submit(task, item) for item in rest]
+        for fut in as_completed(futures):
+            record(*fut.result())
+    except BaseException:
+        # Stop now: queued items are cancelled and running workers terminated, not
+        # finished first.
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)

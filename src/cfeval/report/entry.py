@@ -171,13 +171,10 @@ class BatchInterrupted(CfevalError):
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(result, framework, options, parent_pid: int | None = None) -> None:
-    # Sent once per process instead of once per community: the frames can be large.
+def _init_worker(result, framework, options) -> None:
+    # Set once per process instead of sent once per community: the frames can be large.
+    # Forked workers inherit it from the batch's own process.
     _WORKER.update(result=result, framework=framework, options=options)
-    if parent_pid is not None:
-        from cfeval._procs import guard_worker
-
-        guard_worker(parent_pid)
 
 
 def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
@@ -253,45 +250,25 @@ def render_batch(
             on_done(cid, error is None)
 
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(ids) <= 1:
-        _init_worker(result, fw, options)
-        try:
+    _init_worker(result, fw, options)
+    try:
+        if workers == 1 or len(ids) <= 1:
             for cid in ids:
                 record(*_render_one(cid))
-        except KeyboardInterrupt:
-            raise BatchInterrupted(outcome, len(ids), out_dir) from None
-        return outcome
+        else:
+            from functools import partial
 
-    _run_pool(result, fw, options, ids, min(workers, len(ids)), record, outcome)
+            from cfeval._procs import run_pool
+
+            # The first report is rendered here, then the workers are forked with
+            # WeasyPrint, matplotlib, Jinja2 and the fonts loaded; Ctrl-C stops them all.
+            init = partial(_init_worker, result, fw, options)
+            run_pool(_render_one, ids, workers, record, init=init)
+    except KeyboardInterrupt:
+        raise BatchInterrupted(outcome, len(ids), out_dir) from None
     outcome.written = dict(sorted(outcome.written.items()))
     outcome.failed = dict(sorted(outcome.failed.items()))
     return outcome
-
-
-def _run_pool(result, fw, options, ids, workers: int, record, outcome: BatchOutcome) -> None:
-    """Render ``ids`` on ``workers`` processes; Ctrl-C stops them all at once."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from cfeval._procs import stop_pool
-
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        initializer=_init_worker,
-        initargs=(result, fw, {**options, "parent_pid": os.getpid()}, os.getpid()),
-    )
-    try:
-        futures = [pool.submit(_render_one, cid) for cid in ids]
-        for fut in as_completed(futures):
-            record(*fut.result())
-    except KeyboardInterrupt:
-        # Stop now: queued communities are cancelled and running workers terminated
-        # (each removes its half-written file), not rendered to the end.
-        stop_pool(pool)
-        raise BatchInterrupted(outcome, len(ids), options["out_dir"]) from None
-    except BaseException:
-        stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
 
 
 # --------------------------------------------------------------------------- demo

@@ -8,6 +8,7 @@ that ``cfeval --help`` stays fast.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -48,7 +49,10 @@ def _page_counter(fmt: str):
     return Markup(" ".join(parts))
 
 
+@functools.cache
 def _environment():
+    # One environment per process: it keeps the compiled templates, which a batch would
+    # otherwise recompile for every report.
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     # autoescape=True (not select_autoescape): the templates end in .j2, which
