@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from cfeval.framework.base import Loc
+from cfeval.framework.index_checks import check_index
 from cfeval.framework.locations import label_locs, node_locs
 from cfeval.framework.model import (
     AUDIT_COLUMNS,
@@ -46,6 +47,7 @@ def cross_check(fw: Framework) -> list[tuple[Loc, Msg]]:
     _check_amounts(fw, out)
     _check_grades(fw, out)
     _check_bonus_and_veto(fw, out)
+    out.extend(check_index(fw))
     return out
 
 

@@ -21,6 +21,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from cfeval import _columns
 from cfeval.framework.base import FormatModel, Label, Loc
+from cfeval.framework.index_model import IndexSettings
 from cfeval.framework.rules import rule_union
 from cfeval.framework.vocabulary import METHOD_LABELS, SOURCE_LABELS
 from cfeval.i18n import Msg
@@ -386,6 +387,10 @@ class Framework(FormatModel):
 
     veto: list[VetoItem] = Field(default_factory=list)
     """Conditions that cap the grade."""
+
+    index: IndexSettings | None = None
+    """Index mode: a composite index built across the units (treatment, imputation,
+    normalisation, aggregation per level, weight sets, sensitivity); see docs/methods.md."""
 
     # Set by the loader: where the framework came from and the sha256 of its bytes.
     _source_path: str | None = PrivateAttr(default=None)

@@ -234,6 +234,11 @@ class _Engine:
             values[idx] = v
         if self.fw.scoring.missing == "fail":
             self._fail_on_missing(values)
+        index_run = None
+        if self.fw.index is not None:  # a composite index across the units (index_mode.py)
+            from cfeval.scoring.index_mode import index_pass
+
+            index_run = index_pass(self, values)
         frames = score_frames(self, values)
         notes = notes_frame(
             self,
@@ -243,7 +248,7 @@ class _Engine:
             words(resolve_lang(lang)),
             frames["grading"],
         )
-        return ScoreResult(
+        result = ScoreResult(
             framework=self.fw,
             scores=frames["scores"],
             by_group=by_group_frame(self),
@@ -252,6 +257,11 @@ class _Engine:
             report=self.data.report,
             provenance=provenance(self.fw, self.data),
         )
+        if index_run is not None:
+            from cfeval.scoring.index_mode import finish_result
+
+            finish_result(result, self, index_run)
+        return result
 
     def _indicator(self, node: Node) -> Values:
         ind: Indicator = node.obj

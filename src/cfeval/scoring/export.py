@@ -55,8 +55,19 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "message": (N_("Message"), "message"), "key": (N_("Entry"), "key"),
     "value": (N_("Value"), "value"), "file": (N_("File"), "file"), "row": (N_("Row"), "row"),
     "column": (N_("Data column"), "column"), "code": (N_("Code"), "code"),
-    "severity": (N_("Severity"), "severity"),
+    "severity": (N_("Severity"), "severity"), "imputed": (N_("Imputed"), "imputed"),
+    "treatment": (N_("Treatment asked"), "treatment"),
+    "applied": (N_("Treatment applied"), "applied"),
+    "n_winsorised": (N_("Points winsorised"), "n_winsorised"),
+    "skew_before": (N_("Skewness before"), "skew_before"),
+    "kurt_before": (N_("Kurtosis before"), "kurt_before"),
+    "skew_after": (N_("Skewness after"), "skew_after"),
+    "kurt_after": (N_("Kurtosis after"), "kurt_after"),
+    "passes": (N_("Passes the skew/kurtosis check"), "passes"),
+    "treated": (N_("Treated value"), "treated"), "point": (N_("Treated how"), "point"),
 }  # fmt: skip
+# Index block only: what outlier treatment did (sheets after the others).
+_INDEX_SHEETS = ((N_("Treatment"), "Treatment"), (N_("Treated points"), "Treated points"))
 _INTERVAL = {
     "ci_low": N_("{level} interval, lower end"),
     "ci_high": N_("{level} interval, upper end"),
@@ -85,6 +96,9 @@ def to_json(result: ScoreResult) -> str:
         "notes": _records(result.notes),
         "data_issues": _issue_summary(result.report),
     }
+    if result.treatment is not None:
+        doc["treatment"] = _records(result.treatment)
+        doc["treated_points"] = _records(result.treated_points)
     return json.dumps(_clean(doc), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
@@ -231,6 +245,12 @@ def write_xlsx(result: ScoreResult, fh, lang: str | None = None) -> None:
     wb = Workbook(write_only=True)
     for title, df in zip(sheet_names(lang), sheets(result), strict=True):
         _write_sheet(wb.create_sheet(title), df, names)
+    if result.treatment is not None:
+        for (message, tag), df in zip(
+            _INDEX_SHEETS, (result.treatment, result.treated_points), strict=True
+        ):
+            title = words(lang)(message) if lang else f"{words('zh')(message)} {tag}"
+            _write_sheet(wb.create_sheet(title), df, names)
     buf = io.BytesIO()
     wb.save(buf)
     fh.write(deterministic_zip(buf.getvalue()))

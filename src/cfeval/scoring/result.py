@@ -51,10 +51,18 @@ class ScoreResult:
     notes: pd.DataFrame
     report: Any = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    treatment: pd.DataFrame | None = None
+    """Index block: what outlier treatment did to each indicator (else None)."""
+    treated_points: pd.DataFrame | None = None
+    """Index block: every treated value (community, wave, indicator, before, after)."""
+    index: Any = None
+    """Index block: the nominal run (inputs and choices) that :func:`cfeval.sensitivity` varies."""
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy scores (one row per community × wave × node), a copy."""
-        return self.scores[SCORE_COLUMNS].copy()
+        """The tidy scores (one row per community × wave × node), a copy; with an index
+        block also ``imputed`` (the value rests on an imputed indicator value)."""
+        extra = ["imputed"] if "imputed" in self.scores.columns else []
+        return self.scores[[*SCORE_COLUMNS, *extra]].copy()
 
     def by_group_frame(self) -> pd.DataFrame:
         """Survey indicators by respondent group (children, parents, ...), a copy."""
