@@ -40,6 +40,7 @@ def test_registry_covers_every_rule_type():
         "bands",
         "goalposts",
         "target",
+        "proposal_log",
     }
 
 

@@ -91,6 +91,8 @@ def _survey_attainment(fw, ind, rows: pd.DataFrame) -> float:
 def _field_attainment(rule, v) -> float:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return float("nan")
+    if rule.type == "proposal_log":  # without a log: the audit field, by its number rule
+        rule = rule.scored_by
     if rule.type == "yes_no":
         return float(v)
     if rule.type == "levels":

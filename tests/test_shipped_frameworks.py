@@ -154,8 +154,11 @@ def test_chengdu_observation_group_follows_observe_propose_act():
     group = fw.node("observation_group")
     rules = {i.id: i.rule.type for i in group.indicators}
     assert rules["observation_sessions"] == "bands"
-    assert rules["proposals_recorded"] == "target"
-    assert rules["proposals_answered"] == "goalposts"
+    # the log's measures when a proposal log is given, else the audit field, scored alike
+    assert rules["proposals_recorded"] == rules["proposals_answered"] == "proposal_log"
+    recorded, answered = (group.indicators[i].rule for i in (2, 3))
+    assert (recorded.measure, recorded.scored_by.type) == ("n_proposals", "target")
+    assert (answered.measure, answered.scored_by.type) == ("share_reported_back", "goalposts")
     assert fw.fields["proposals_answered_pct"].max == 100
 
 
@@ -235,6 +238,8 @@ def _audit_row(fw: Framework, best: bool) -> dict:
     row = {}
     for key in fw.fields:
         rule = rules.get(key)
+        if rule is not None and rule.type == "proposal_log":  # scored as its number rule
+            rule = rule.scored_by
         if rule is None:
             row[key] = 0.0 if vetoes[key] else 1.0
         elif rule.type == "yes_no":

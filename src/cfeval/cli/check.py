@@ -13,6 +13,7 @@ from cfeval.cli.common import (
     FrameworkArg,
     LangOpt,
     MappingOpt,
+    ProposalsOpt,
     SheetOpt,
     SurveyOpt,
     console,
@@ -34,6 +35,7 @@ def check(
     audit: AuditOpt = None,
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
+    proposals: ProposalsOpt = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help=N_("Write every data issue to this CSV file.")),
@@ -51,11 +53,13 @@ def check(
     w = cli_words()
     fw = check_framework(framework)
     _print_summary(framework, fw)
-    if not survey and audit is None:
+    if not survey and audit is None and proposals is None:
         return
     from cfeval.data.load import check as check_data
 
-    report = check_data(fw, survey=survey, audit=audit, mapping=mapping, sheet=sheet)
+    report = check_data(
+        fw, survey=survey, audit=audit, mapping=mapping, sheet=sheet, proposals=proposals
+    )
     print_data_report(report)
     if out is not None:
         report.write_csv(out)

@@ -26,6 +26,7 @@ __all__ = [
     "FrameworkArg",
     "LangOpt",
     "MappingOpt",
+    "ProposalsOpt",
     "SheetOpt",
     "SurveyOpt",
     "console",
@@ -62,6 +63,17 @@ SurveyOpt = Annotated[
 AuditOpt = Annotated[
     Path | None,
     typer.Option("--audit", metavar="FILE", help=N_("Audit file (CSV, XLSX, Parquet).")),
+]
+ProposalsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--proposals",
+        metavar="FILE",
+        help=N_(
+            "Children's proposal log (CSV, XLSX; see `cfeval template --proposals`): checked "
+            "row by row, and used by the framework's proposal_log indicators."
+        ),
+    ),
 ]
 # Given once, a mapping serves every file; given once per --survey, the n-th mapping goes
 # with the n-th survey file; any other count is refused (cfeval.data.load.pair_mappings).
@@ -100,14 +112,16 @@ SmallGroupsOpt = Annotated[
 ]
 
 
-def read_data(fw: Framework, survey, audit, mapping, sheet):
+def read_data(fw: Framework, survey, audit, mapping, sheet, proposals=None):
     """The data options read into a Dataset; at least one of --survey / --audit is needed."""
     if not survey and audit is None:
         w = cli_words()
         raise UsageError(w("give the data: --survey FILE and/or --audit FILE"))
     from cfeval.data.load import load_data
 
-    return load_data(fw, survey=survey or None, audit=audit, mapping=mapping, sheet=sheet)
+    return load_data(
+        fw, survey=survey or None, audit=audit, mapping=mapping, sheet=sheet, proposals=proposals
+    )
 
 
 def console():

@@ -13,6 +13,7 @@ from cfeval.cli.common import (
     FrameworkArg,
     LangOpt,
     MappingOpt,
+    ProposalsOpt,
     SheetOpt,
     SmallGroupsOpt,
     SurveyOpt,
@@ -95,6 +96,7 @@ def report(
     audit: AuditOpt = None,
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
+    proposals: ProposalsOpt = None,
     community: Annotated[
         list[str] | None,
         typer.Option("--community", help=N_("Community id to report on (repeatable).")),
@@ -140,7 +142,7 @@ def report(
         raise UsageError(w("choose exactly one of --community ID, --all or --compare"))
     fw = load_framework(framework)
     check_options(fw, lang, date)
-    data = read_data(fw, survey, audit, mapping, sheet)
+    data = read_data(fw, survey, audit, mapping, sheet, proposals)
     result = score(fw, data, show_small_groups=show_small_groups)
     options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa}
     if compare:

@@ -12,6 +12,7 @@ from cfeval.cli.common import (
     FrameworkArg,
     LangOpt,
     MappingOpt,
+    ProposalsOpt,
     SheetOpt,
     SmallGroupsOpt,
     SurveyOpt,
@@ -34,6 +35,7 @@ def score(
     audit: AuditOpt = None,
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
+    proposals: ProposalsOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -58,7 +60,7 @@ def score(
             w("cannot write {path}: use a .csv, .xlsx, .json or .parquet file name", path=out)
         )
     fw = load_framework(framework)
-    data = read_data(fw, survey, audit, mapping, sheet)
+    data = read_data(fw, survey, audit, mapping, sheet, proposals)
     result = score_data(fw, data, show_small_groups=show_small_groups)
     if out is not None:
         result.write(out)

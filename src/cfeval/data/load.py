@@ -78,6 +78,12 @@ _WAVE_NOT_IN_AUDIT = N_(
 )
 
 
+_LOG_WAVE_NOT_IN_AUDIT = N_(
+    "community {community} has no audit row for wave {wave}; this proposal is not counted in "
+    "any score (correct the wave, or add the wave to the audit)"
+)
+
+
 @dataclass
 class Dataset:
     """Tidy survey and audit frames (see docs/architecture.md) with their report."""
@@ -87,6 +93,9 @@ class Dataset:
     audit: pd.DataFrame
     report: DataReport
     files: list[FileInfo]
+    #: The children's proposal log's usable rows (:func:`cfeval.data.proposals.read_proposals`),
+    #: or None when no log was given.
+    proposals: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- assembling
@@ -356,6 +365,7 @@ def load_data(
     mapping=None,
     sheet: str | None = None,
     *,
+    proposals=None,
     lang: str | None = None,
 ) -> Dataset:
     """Read survey file(s) and an audit file, check them against each other, report all.
@@ -365,7 +375,9 @@ def load_data(
     same order (see :func:`pair_mappings`). ``lang`` (``zh``/``en``, default: the
     environment's) is the language of the report's messages.
     Survey rows of a community missing from the audit are excluded (``unknown-community``);
-    an audit without a wave column applies to every wave of the survey.
+    an audit without a wave column applies to every wave of the survey. ``proposals`` is the
+    children's proposal log (path or frame), checked against the audit's communities and the
+    framework's topics and bodies; its usable rows are ``Dataset.proposals``.
 
     >>> ds = load_data(fw, survey="survey.csv", audit="audit.xlsx")  # doctest: +SKIP
     >>> ds.survey.groupby("community_id").size()  # doctest: +SKIP
@@ -387,6 +399,7 @@ def load_data(
             names = CommunityNames.from_pairs(
                 zip(first["community_id"], first["name"], strict=True)
             )
+    audit_ids = known  # the audit's communities, which a proposal log must name
     survey_df, s_kept = (
         _survey_frame(framework, s_parts, report, known, names)
         if s_parts
@@ -407,8 +420,44 @@ def load_data(
             report.add(a_tables[0].label, None, "wave", wave, "wave-not-in-audit", message)
     report.files.extend(_file_info("survey", t, s_kept) for t in s_tables)
     report.files.extend(_file_info("audit", t, a_kept) for t in a_tables)
+    log = (
+        None
+        if proposals is None
+        else _proposal_log(framework, proposals, audit_ids, audit_df, report)
+    )
     report._sort()
-    return Dataset(framework, survey_df, audit_df, report, list(report.files))
+    return Dataset(framework, survey_df, audit_df, report, list(report.files), log)
+
+
+def _proposal_log(framework, source, known, audit, report):
+    """The proposal log's usable rows; its problems and file go into ``report``.
+
+    Proposals of a wave the audit does not have for their community are listed (a warning):
+    no community × wave would score them.
+    """
+    from cfeval.data.proposals import read_proposals
+
+    lists = framework.proposals
+    log = read_proposals(
+        source,
+        communities=known,
+        topics=None if lists is None else lists.aliases("topics"),
+        bodies=None if lists is None else lists.aliases("bodies"),
+        lang=report.lang,
+    )
+    report.extend(log.report)
+    if log.file is not None:
+        report.files.append(log.file)
+    frame = log.frame
+    if len(audit) and len(frame):
+        have = set(zip(audit["community_id"], audit["wave"], strict=True))
+        for row, cid, wave in zip(frame["row"], frame["community_id"], frame["wave"], strict=True):
+            if (cid, wave) not in have:
+                message = report.words(_LOG_WAVE_NOT_IN_AUDIT, community=cid, wave=wave)
+                report.add(
+                    log.file.path, int(row), "wave", wave, "wave-not-in-audit", message, "warning"
+                )
+    return frame
 
 
 def read_survey(framework, path_or_frame, *, mapping=None, sheet: str | None = None, lang=None):
@@ -430,9 +479,22 @@ def read_audit(framework, path_or_frame, *, mapping=None, sheet: str | None = No
 
 
 def check(
-    framework, survey=None, audit=None, mapping=None, sheet: str | None = None, *, lang=None
+    framework,
+    survey=None,
+    audit=None,
+    mapping=None,
+    sheet: str | None = None,
+    *,
+    proposals=None,
+    lang=None,
 ) -> DataReport:
     """Only the report of :func:`load_data`: every problem in the given files."""
     return load_data(
-        framework, survey=survey, audit=audit, mapping=mapping, sheet=sheet, lang=lang
+        framework,
+        survey=survey,
+        audit=audit,
+        mapping=mapping,
+        sheet=sheet,
+        proposals=proposals,
+        lang=lang,
     ).report

@@ -12,15 +12,17 @@ proposals as a tidy frame. The indicators computed from that frame live in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cfeval.data.issues import DataReport
+from cfeval.data.issues import DataReport, FileInfo
 from cfeval.data.mapping import norm_id, norm_text
 from cfeval.data.readers import peek_headers, read_table
+from cfeval.data.waves import normalise_waves
 from cfeval.i18n import N_
 
 if TYPE_CHECKING:
@@ -133,6 +135,8 @@ class ProposalLog:
 
     frame: pd.DataFrame
     report: DataReport
+    #: What was read (kind ``proposals``), for the result's provenance; None if unreadable.
+    file: FileInfo | None = None
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -208,9 +212,11 @@ def _header_map(headers: list[str]) -> tuple[dict[str, int], list[int]]:
     return found, unknown
 
 
-def _list_lookup(values: Iterable[str] | None) -> dict[str, str] | None:
+def _list_lookup(values: Iterable[str] | Mapping[str, str] | None) -> dict[str, str] | None:
     if values is None:
         return None
+    if isinstance(values, Mapping):  # every way of writing an entry → its id
+        return {norm_text(k).lower(): v for k, v in values.items()}
     return {norm_text(v).lower(): norm_id(v) for v in values}
 
 
@@ -227,7 +233,8 @@ def read_proposals(
     """Read and check a proposal log (CSV/XLSX path, or a DataFrame).
 
     ``communities``: the known community ids (None: any id is accepted). ``topics`` and
-    ``bodies``: the framework's lists (None: any text is accepted). Rows with an unusable
+    ``bodies``: the framework's lists (None: any text is accepted), as names or as a mapping
+    from every accepted spelling to the id stored (``ProposalLists.aliases``). Rows with an unusable
     community, wave, date or answer are excluded and listed; unknown topics and bodies and a
     decline without a reason are listed but the row is kept.
     """
@@ -247,6 +254,7 @@ def read_proposals(
         code, msg = ("empty-file", _EMPTY) if table.empty else ("no-data-rows", _NO_ROWS)
         report.add(label, None, None, None, code, report.words(msg), "error")
         return ProposalLog(empty, report)
+    info = FileInfo(label, "proposals", table.sha256, table.encoding, table.sheet, 0, 0)
     cols, unknown = _header_map(table.headers)
     headers = {key: table.headers[pos] for key, pos in cols.items()}
     check = _Checker(report, label, headers)
@@ -256,7 +264,7 @@ def read_proposals(
     for column in missing:
         check.add(None, column, None, "missing-column", _NO_COLUMN, column=column)
     if missing:
-        return ProposalLog(empty, report)
+        return ProposalLog(empty, report, info)
     for column in ("wave", *COLUMNS[3:]):
         if column not in cols and column not in ("reason", "reported_how"):
             report.add(
@@ -278,7 +286,10 @@ def read_proposals(
     )
     for column in DATES:
         frame[column] = pd.to_datetime(frame[column])
-    return ProposalLog(frame.reset_index(drop=True), report)
+    # ``1.0`` from a spreadsheet is wave ``1``, as in the survey and audit
+    frame["wave"] = normalise_waves(frame["wave"].to_numpy(dtype=object))[0]
+    info = dataclasses.replace(info, rows_read=n, rows_used=len(frame))
+    return ProposalLog(frame.reset_index(drop=True), report, info)
 
 
 def _check_row(check: _Checker, row: int, cells: dict, known, lists, has_wave) -> dict:

@@ -22,6 +22,7 @@ from cfeval.framework.model import (
     Framework,
     Indicator,
 )
+from cfeval.framework.proposal_lists import check_proposal_lists
 from cfeval.framework.rules import RULE_TYPES, CheckContext, survey_rule_names
 from cfeval.i18n import Msg
 
@@ -48,6 +49,7 @@ def cross_check(fw: Framework) -> list[tuple[Loc, Msg]]:
     _check_grades(fw, out)
     _check_bonus_and_veto(fw, out)
     out.extend(check_index(fw))
+    out.extend(check_proposal_lists(fw.proposals))
     return out
 
 

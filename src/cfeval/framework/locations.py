@@ -65,3 +65,7 @@ def label_locs(fw: Framework) -> Iterator[tuple[Loc, Label]]:
             yield (kind, i, "label"), b.label
             if b.evidence:
                 yield (kind, i, "evidence"), b.evidence
+    if fw.proposals is not None:
+        for kind in ("topics", "bodies"):
+            for i, choice in enumerate(getattr(fw.proposals, kind)):
+                yield ("proposals", kind, i, "label"), choice.label

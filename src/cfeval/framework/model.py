@@ -22,6 +22,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from cfeval import _columns
 from cfeval.framework.base import FormatModel, Label, Loc
 from cfeval.framework.index_model import IndexSettings
+from cfeval.framework.proposal_lists import ProposalLists
 from cfeval.framework.rules import rule_union
 from cfeval.framework.vocabulary import METHOD_LABELS, SOURCE_LABELS
 from cfeval.i18n import Msg
@@ -391,6 +392,9 @@ class Framework(FormatModel):
     index: IndexSettings | None = None
     """Index mode: a composite index built across the units (treatment, imputation,
     normalisation, aggregation per level, weight sets, sensitivity); see docs/methods.md."""
+
+    proposals: ProposalLists | None = None
+    """Topics and adult bodies of the children's proposal log (``proposal_log`` rules)."""
 
     # Set by the loader: where the framework came from and the sha256 of its bytes.
     _source_path: str | None = PrivateAttr(default=None)

@@ -136,6 +136,12 @@ ISSUE_CODES: dict[str, str] = {
     "duplicate-community": N_("Duplicate community"),
     "not-a-boolean": N_("Not a yes/no value"),
     "unknown-category": N_("Unknown category"),
+    # the children's proposal log (cfeval.data.proposals)
+    "missing-date": N_("Missing date"),
+    "not-a-date": N_("Not a date"),
+    "dates-out-of-order": N_("Dates out of order"),
+    "unknown-answer": N_("Unknown answer"),
+    "missing-answer": N_("Answer missing"),
 }
 
 

@@ -80,6 +80,7 @@ def score(
     audit: Any = None,
     mapping: Any = None,
     sheet: str | None = None,
+    proposals: Any = None,
     lang: str | None = None,
     show_small_groups: bool = False,
 ) -> ScoreResult:
@@ -88,7 +89,9 @@ def score(
     ``data`` is a :class:`cfeval.data.Dataset` from :func:`cfeval.load_data`. Instead, pass
     ``survey=`` / ``audit=`` as files or DataFrames (and ``mapping=`` / ``sheet=``): they
     are turned into a Dataset by :func:`cfeval.load_data` first, with the same checks as
-    files, and its report travels with the result. ``framework`` may be a framework id or
+    files, and its report travels with the result; ``proposals=`` is the children's proposal
+    log, which ``proposal_log`` indicators score where it has proposals (a ``source`` note
+    per community says whether the log or the audit sheet was used). ``framework`` may be a framework id or
     file, loaded by :func:`cfeval.load_framework`. ``lang`` is the language of the notes'
     and data-report messages (default: the environment's). Group results below a group's
     ``min_n`` are blanked unless ``show_small_groups`` (see :mod:`cfeval.scoring.privacy`).
@@ -100,10 +103,18 @@ def score(
 
     fw = framework if isinstance(framework, Framework) else _load_framework(framework)
     if data is None:
-        data = load_data(fw, survey=survey, audit=audit, mapping=mapping, sheet=sheet, lang=lang)
+        data = load_data(
+            fw,
+            survey=survey,
+            audit=audit,
+            mapping=mapping,
+            sheet=sheet,
+            proposals=proposals,
+            lang=lang,
+        )
     elif not isinstance(data, Dataset):
         raise UsageError(Msg("pass survey and audit frames as survey=... and audit=..."))
-    elif survey is not None or audit is not None:
+    elif survey is not None or audit is not None or proposals is not None:
         raise UsageError(Msg("pass either a Dataset or survey=... / audit=..., not both"))
     from cfeval.scoring.privacy import mask_community_text, suppress_small_groups
 
@@ -220,6 +231,7 @@ class _Engine:
         from cfeval.scoring.result import ScoreResult, provenance
 
         self.group_rows: list[dict] = []
+        self.log_sources: list = []  # one LogSource per proposal_log indicator, with a log
         self._df_all: np.ndarray | None = None  # per-cell df when every row contributes
         values: dict[int, Values] = {}
         for idx in reversed(range(len(self.nodes))):  # children before parents
@@ -248,6 +260,13 @@ class _Engine:
             words(resolve_lang(lang)),
             frames["grading"],
         )
+        if self.log_sources:
+            import pandas as pd
+
+            from cfeval.scoring.proposal_source import source_notes
+
+            made = source_notes(self.units, self.log_sources, words(resolve_lang(lang)))
+            notes = pd.concat([notes, made[notes.columns]], ignore_index=True)
         result = ScoreResult(
             framework=self.fw,
             scores=frames["scores"],
@@ -276,6 +295,13 @@ class _Engine:
         col = self.audit[ind.field] if ind.field in self.audit.columns else None
         raw = np.full(len(self.audit), np.nan) if col is None else col.to_numpy()
         per_unit = take(raw, self.audit_row)
+        if ind.rule.type == "proposal_log" and self.data.proposals is not None:
+            from cfeval.scoring.proposal_source import log_values
+
+            per_unit, source = log_values(
+                self.units, self.data.proposals, ind.rule, per_unit, ind.id
+            )
+            self.log_sources.append(source)
         att = RULES[ind.rule.type](per_unit, ind.rule)
         avail = ~np.isnan(att)
         return Values(att, avail, avail.astype(np.float64), np.zeros(self.U, bool))

@@ -21,6 +21,7 @@ from cfeval.framework.rules import (
     bands,
     goalposts,
     levels,
+    proposal_log,
     scale_mean,
     share_favourable,
     target,
@@ -49,6 +50,7 @@ RULE_TYPES: dict[str, RuleType] = {
         bands.ENTRY,
         goalposts.ENTRY,
         target.ENTRY,
+        proposal_log.ENTRY,
     )
 }
 
