@@ -261,6 +261,8 @@ def test_template_writes_the_whole_kit_for_every_framework(fid, lang, tmp_path, 
     written = kit.template(fw, tmp_path / "kit", lang=lang, communities=["X-1"])
     groups = survey_groups(fw)
     expected = {"audit.xlsx", "xlsform_audit.xlsx"}
+    if fw.proposals is not None:  # a framework with a proposal log gets its template
+        expected |= {"proposals.xlsx", "proposals.csv"}
     for g in groups:
         expected |= {
             f"questionnaire_{g}.pdf",

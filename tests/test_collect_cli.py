@@ -22,7 +22,7 @@ def test_template_writes_the_whole_kit_with_pdfs(tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in kit.iterdir())
     assert names == sorted(
-        ["audit.xlsx", "xlsform_audit.xlsx"]
+        ["audit.xlsx", "xlsform_audit.xlsx", "proposals.xlsx", "proposals.csv"]
         + [
             f"{stem}_{g}{ext}"
             for g in ("child", "parent", "staff")

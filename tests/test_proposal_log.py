@@ -247,3 +247,79 @@ def test_score_with_a_broken_log_in_every_format(tmp_path, monkeypatch, fmt):
         rows = [r for ws in book.worksheets for r in ws.iter_rows(values_only=True)]
         found = [[r[1], r[2], r[4]] for r in rows if r and r[0] == "log.csv"]
         assert found == EXPECTED_BROKEN
+
+
+def test_report_lists_the_log_problems_and_shows_the_usable_rows(tmp_path, monkeypatch):
+    import re
+    import subprocess
+
+    log = _write(tmp_path, BROKEN)
+    out = tmp_path / "out"
+    args = ["report", *_data_args(log), "--community", "CD-JJ-001", "--out", str(out)]
+    res = _cli([*args, "--workers", "1"], monkeypatch)
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.output.splitlines() if "log.csv:" in line]
+    codes = {code for *_, code in EXPECTED_BROKEN}
+    found = []
+    for line in lines:
+        row, column = re.match(r"log\.csv:(\d+)\s+(\S+)", line).groups()
+        found.append([int(row), column, next(c for c in line.split() if c in codes)])
+    assert sorted(found) == EXPECTED_BROKEN
+    pdf = out / "CD-JJ-001_en.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    # the row answered before it was raised and the blank community are left out; the
+    # unknown topic is kept (shown as written)
+    assert "1proposal" in flat and "Lesshomework" in flat and "Swings" not in flat
+    assert "Datesoutoforder" in flat and "MissingcommunityID" in flat  # excluded rows, by reason
+
+
+# --------------------------------------------------------------------------- template
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_filled_in_reads_back_clean(tmp_path, monkeypatch, lang):
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from cfeval.data.proposals import COLUMNS, read_proposals
+
+    res = _cli(["template", "chengdu-community", "-o", str(tmp_path / "kit"), "--proposals",
+                "--community", "CD-JJ-001"], monkeypatch)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "kit").iterdir()) == [
+        "proposals.csv",
+        "proposals.xlsx",
+    ]
+    csv = (tmp_path / "kit" / "proposals.csv").read_bytes()
+    assert csv == ("\ufeff" + ",".join(COLUMNS) + "\n").encode("utf-8")
+    path = tmp_path / "kit" / "proposals.xlsx"
+    book = load_workbook(path)
+    ws = book.worksheets[0]
+    assert [c.value for c in ws[1]] == list(COLUMNS)
+    topic = "游戏和活动场地" if lang == "zh" else "Places to play"
+    answer = "部分采纳" if lang == "zh" else "partly"
+    row = ["CD-JJ-001", 1, dt.date(2026, 3, 1), "observation group", topic,
+           "=HYPERLINK(\"http://x\")", "Street office", dt.date(2026, 3, 9), answer, "",
+           "Shade put up", dt.date(2026, 3, 20), "meeting"]  # fmt: skip
+    for col, value in enumerate(row, start=1):
+        ws.cell(row=2, column=col, value=value)
+    ws.cell(row=2, column=6).data_type = "s"
+    book.save(path)
+    log = read_proposals(
+        path, communities={"CD-JJ-001"}, topics=_lists("topics"), bodies=_lists("bodies")
+    )
+    assert log.report.issues == []
+    (got,) = log.frame.to_dict("records")
+    assert (got["topic"], got["referred_to"], got["answer"]) == (
+        "play_space",
+        "street_office",
+        "partly",
+    )
+    assert got["date_answered"].date() == dt.date(2026, 3, 9)
+    assert got["proposal"] == '=HYPERLINK("http://x")'  # kept as text, never a formula
+
+
+def _lists(kind):
+    return cfeval.load_framework("chengdu-community").proposals.aliases(kind)

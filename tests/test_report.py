@@ -621,10 +621,14 @@ def test_cli_demo_writes_three_reports_and_the_comparison(tmp_path):
     )
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "demo").iterdir())
-    assert len(files) == 4 and "comparison_zh.pdf" in files
+    assert len(files) == 5 and "comparison_zh.pdf" in files
     assert str((tmp_path / "demo").resolve()) in flat(res.output)
+    (children,) = [f for f in files if f.endswith("_children_zh.pdf")]
+    assert "你们提了什么建议，大人们做了什么" in flat(pdftext(tmp_path / "demo" / children))
     grades = set()
     for name in files:
+        if name == children:
+            continue
         text = flat(pdftext(tmp_path / "demo" / name))
         assert "成都儿童友好社区评价" in text
         if name != "comparison_zh.pdf":

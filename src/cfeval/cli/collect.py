@@ -57,6 +57,15 @@ def template(
         ),
     ] = None,
     lang: LangOpt = None,
+    proposals: Annotated[
+        bool,
+        typer.Option(
+            "--proposals",
+            help=N_(
+                "Only the children's proposal log template (proposals.xlsx and proposals.csv)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Write the field kit of a framework: printable questionnaires (PDF), the audit
     workbook, entry sheets for paper questionnaires, XLSForms for KoboToolbox / ODK
@@ -67,7 +76,9 @@ def template(
 
     w = cli_words()
     fw = load_framework(framework)
-    paths = write_kit(fw, out, lang=cli_lang(), communities=community, audit=audit)
+    paths = write_kit(
+        fw, out, lang=cli_lang(), communities=community, audit=audit, only_proposals=proposals
+    )
     for path in paths:
         typer.echo(f"{path}  {w.n('{n} byte', '{n} bytes', path.stat().st_size)}")
     typer.echo(w("wrote {n} files to {folder}", n=len(paths), folder=out))

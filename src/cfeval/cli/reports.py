@@ -128,21 +128,38 @@ def report(
         ),
     ] = None,
     show_small_groups: SmallGroupsOpt = False,
+    edition: Annotated[
+        str,
+        typer.Option(
+            "--edition",
+            metavar="adults|children",
+            help=N_(
+                "adults: the full report; children: 2-4 pages for the children themselves "
+                "(pictures and plain words, no scores)."
+            ),
+        ),
+    ] = "adults",
 ) -> None:
     """Write A4 PDF reports: one per community (--community / --all) or the comparison.
 
     Exit code 1 when a community's report could not be written (the others still are).
     """
     from cfeval.framework.loader import load_framework
-    from cfeval.report.entry import check_options, render_batch, render_comparison
+    from cfeval.report.entry import EDITIONS, check_options, render_batch, render_comparison
     from cfeval.scoring.engine import score
 
     w, lang = cli_words(), cli_lang()
     if sum([bool(community), all_, compare]) != 1:
         raise UsageError(w("choose exactly one of --community ID, --all or --compare"))
+    if edition not in EDITIONS or (compare and edition != "adults"):
+        raise UsageError(
+            w("--edition is adults or children (and --compare has only the adults' edition)")
+        )
     fw = load_framework(framework)
     check_options(fw, lang, date)
     data = read_data(fw, survey, audit, mapping, sheet, proposals)
+    if proposals is not None:
+        _print_log_issues(data.report, proposals)
     result = score(fw, data, show_small_groups=show_small_groups)
     options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa}
     if compare:
@@ -154,7 +171,7 @@ def report(
     with progress:
         outcome = render_batch(
             result, out, ids, workers=workers, on_done=on_done, reliability=_scales(fw, data),
-            **options,
+            edition=edition, **options,
         )  # fmt: skip
     typer.echo(w("wrote {n} report(s) to {folder}", n=len(outcome.written), folder=out))
     _print_renamed(outcome.written, lang)
@@ -177,16 +194,29 @@ def demo(
     from cfeval.report.entry import run_demo
 
     w = cli_words()
-    progress, on_done = _progress(4, w("demo reports"))
+    progress, on_done = _progress(5, w("demo reports"))
     with progress:
         outcome = run_demo(out, lang=cli_lang(), workers=workers, on_done=on_done)
     for cid, path in outcome.batch.written.items():
         typer.echo(f"  {cid}: {path}")
     typer.echo("  " + w("comparison: {path}", path=outcome.comparison))
+    typer.echo("  " + w("children's edition: {path}", path=outcome.children))
     typer.echo(w("Demo reports are in {folder}", folder=out.resolve()))
     if outcome.batch.failed:
         _print_failures(outcome.batch.failed)
         raise typer.Exit(1)
+
+
+def _print_log_issues(report, log) -> None:
+    """The proposal log's problems, row by row, as `cfeval check` prints them: the
+    "You said, we did" pages show only the rows that could be used."""
+    import dataclasses
+    from collections import Counter
+
+    from cfeval.cli.check import print_data_report
+
+    mine = [i for i in report.issues if i.file == str(log)]
+    print_data_report(dataclasses.replace(report, issues=mine, files=[], excluded_rows=Counter()))
 
 
 def _scales(fw, data):

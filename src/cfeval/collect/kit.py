@@ -17,6 +17,7 @@ from cfeval.collect.audit import Community, write_audit_workbook
 from cfeval.collect.common import survey_groups
 from cfeval.collect.entry import write_entry_workbook
 from cfeval.collect.paper import write_questionnaire
+from cfeval.collect.proposals import wants_proposal_log, write_proposal_template
 from cfeval.collect.textform import write_text_form
 from cfeval.collect.xlsform import audit_form, survey_form, write_xlsform
 from cfeval.errors import UsageError
@@ -77,6 +78,7 @@ def template(
     lang: str | None = None,
     communities: list[str] | None = None,
     audit: str | Path | None = None,
+    only_proposals: bool = False,
 ) -> list[Path]:
     """Write the field kit of ``framework`` into ``out_dir``; returns the files written.
 
@@ -102,7 +104,10 @@ def template(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        names = _write_all(fw, staging, lang, rows, ids)
+        if only_proposals:
+            names = [p.name for p in write_proposal_template(fw, staging, lang, ids)]
+        else:
+            names = _write_all(fw, staging, lang, rows, ids)
         out_dir.mkdir(exist_ok=True)
         written = []
         for name in names:
@@ -128,4 +133,6 @@ def _write_all(fw, folder: Path, lang: str, rows: list[Community], ids) -> list[
         form = survey_form(fw, group, ids)
         paths.append(write_xlsform(fw, form, group, folder / f"xlsform_{group}.xlsx", lang))
         paths += write_text_form(fw, group, folder, lang, ids)
+    if wants_proposal_log(fw):
+        paths += write_proposal_template(fw, folder, lang, ids)
     return [p.name for p in paths]

@@ -47,6 +47,8 @@ COLUMNS = (
     "reported_how",
 )
 DATES = ("date_raised", "date_answered", "date_reported_back")
+#: Columns of free text, kept as written (only stripped).
+FREE_TEXT = ("raised_by", "proposal", "reason", "action", "reported_how")
 #: Without these the log cannot be used at all.
 REQUIRED = ("community_id", "date_raised")
 #: Answer as written (normalised, lower case) → the stored answer.
@@ -172,13 +174,18 @@ def _serial(number: float) -> dt.date:
     return _EXCEL_EPOCH + dt.timedelta(days=int(number))
 
 
-def _cell_text(value: Any) -> str | None:
+def _cell_text(value: Any, keep: bool = False) -> str | None:
+    """A cell as text (None when blank). Ids and list entries are normalised (NFKC, spaces
+    collapsed); free text (``keep``) is only stripped: the children's words, with their
+    full-width punctuation, are quoted as written."""
     import pandas as pd
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if keep:
+        return str(value).strip() or None
     return norm_id(value) or None
 
 
@@ -297,7 +304,7 @@ def _check_row(check: _Checker, row: int, cells: dict, known, lists, has_wave) -
     out: dict[str, Any] = {"row": row}
     for column in COLUMNS:
         if column not in DATES:
-            out[column] = _cell_text(cells[column])
+            out[column] = _cell_text(cells[column], keep=column in FREE_TEXT)
     community = out["community_id"]
     if community is None:
         check.add(row, "community_id", None, "missing-community-id", _NO_COMMUNITY, True)

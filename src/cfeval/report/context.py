@@ -380,6 +380,7 @@ def build_context(
     """
     from cfeval.i18n import resolve_lang
     from cfeval.report.changes import since_last_section
+    from cfeval.report.proposals import you_said_section
     from cfeval.report.scales import reliability_appendix
     from cfeval.results.insights import pick_wave
 
@@ -420,6 +421,7 @@ def build_context(
         "missing": _missing(page, _rows(getattr(result, "notes", None), community_id, wave)),
         "group_n": _group_n(page),
         "since_last": since_last_section(result, community_id, wave, lang=lang),
+        "you_said": you_said_section(result, fw, community_id, wave, w),
         "scales": reliability_appendix(reliability, fw, lang=lang),
         "excluded": _excluded(result, lang),
         "fingerprint": fingerprint(result),

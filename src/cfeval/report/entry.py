@@ -31,6 +31,9 @@ from cfeval.report.comparison import build_comparison_context
 from cfeval.report.context import build_context, mask_pii
 from cfeval.report.render import RenderLog, render_html, write_pdf
 
+#: The editions of a community report: for the adults, or for the children themselves.
+EDITIONS = ("adults", "children")
+
 __all__ = [
     "mask_pii",
     "build_context",
@@ -47,15 +50,18 @@ __all__ = [
 ]
 
 
-def report_filename(community_id: str, lang: str, stem: str | None = None) -> str:
+def report_filename(
+    community_id: str, lang: str, stem: str | None = None, edition: str = "adults"
+) -> str:
     """A safe file name for a community's PDF: path separators and dots cannot escape DIR.
 
     An id that is not a safe short name itself gets a short hash of the id appended, so
     ``a/b`` and ``a.b`` (or an id ``comparison``) never share a file; a batch passes the
-    ``stem`` :func:`cfeval._safety.file_stems` chose for the whole run.
+    ``stem`` :func:`cfeval._safety.file_stems` chose for the whole run. The children's
+    edition is ``<stem>_children_<lang>.pdf``.
     """
     stem = stem or file_stems([str(community_id)])[str(community_id)]
-    return f"{stem}_{lang}.pdf"
+    return f"{stem}_children_{lang}.pdf" if edition == "children" else f"{stem}_{lang}.pdf"
 
 
 def check_options(framework, lang: str | None, date=None) -> None:
@@ -92,14 +98,28 @@ def render_report(
     pdfa: bool = False,
     log: RenderLog | None = None,
     reliability=None,
+    edition: str = "adults",
 ) -> Path:
     """Write one community's A4 report to ``path`` (a PDF, written atomically).
 
     ``reliability`` (the ``scales`` frame of :func:`cfeval.reliability`) lists the scales
-    below 0.7 in the method appendix.
+    below 0.7 in the method appendix. ``edition="children"`` writes the children's edition
+    instead: 2-4 pages for children aged 8 to 14 (:mod:`cfeval.report.children`).
 
     >>> render_report(result, "C001", "out/C001_zh.pdf", lang="zh", date="2024-06-01")  # doctest: +SKIP
     """
+    if edition not in EDITIONS:
+        raise UsageError(
+            Msg("unknown edition {edition!r}; choose one of: {editions}", edition=edition,
+                editions=", ".join(EDITIONS))
+        )  # fmt: skip
+    if edition == "children":
+        from cfeval.report.children import build_children_context
+
+        ctx = build_children_context(
+            result, community_id, framework=framework, lang=lang, date=_parse_date(date), wave=wave
+        )
+        return write_pdf(render_html("children.html.j2", ctx), path, pdfa=pdfa, log=log)
     ctx = build_context(
         result,
         community_id,
@@ -180,7 +200,8 @@ def _init_worker(result, framework, options) -> None:
 def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
     opts = _WORKER["options"]
     stem = opts["stems"].get(community_id)
-    out = Path(opts["out_dir"]) / report_filename(community_id, opts["lang"], stem)
+    edition = opts.get("edition", "adults")
+    out = Path(opts["out_dir"]) / report_filename(community_id, opts["lang"], stem, edition)
     try:
         render_report(
             _WORKER["result"],
@@ -192,6 +213,7 @@ def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
             wave=opts["wave"],
             pdfa=opts["pdfa"],
             reliability=opts.get("reliability"),
+            edition=edition,
         )
     except CfevalError as exc:
         return community_id, None, str(exc)
@@ -209,6 +231,7 @@ def render_batch(
     lang: str | None = None,
     date: dt.date | str | None = None,
     pdfa: bool = False,
+    edition: str = "adults",
     wave: str | None = None,
     workers: int | None = None,
     on_done: Callable[[str, bool], None] | None = None,
@@ -233,6 +256,7 @@ def render_batch(
         "lang": lang,
         "date": _parse_date(date),
         "pdfa": pdfa,
+        "edition": edition,
         "wave": wave,
         "reliability": reliability,
         # Names for the whole run at once: ids that differ only in case stay apart.
@@ -312,6 +336,8 @@ class DemoOutcome:
     communities: list[str]
     batch: BatchOutcome
     comparison: Path
+    #: The children's edition of one of the communities' reports.
+    children: Path | None = None
 
 
 def run_demo(
@@ -321,7 +347,8 @@ def run_demo(
     workers: int | None = None,
     on_done: Callable[[str, bool], None] | None = None,
 ) -> DemoOutcome:
-    """Score the shipped Chengdu sample data and write three reports and the comparison.
+    """Score the shipped Chengdu sample data (with its proposal log) and write three
+    reports, the comparison and the children's edition of one of them.
 
     >>> run_demo("cfeval-demo", lang="zh").comparison  # doctest: +SKIP
     PosixPath('cfeval-demo/comparison_zh.pdf')
@@ -336,7 +363,12 @@ def run_demo(
     folder = shipped_dir("sample_data") / "chengdu"
     from cfeval.results.reliability import reliability
 
-    data = load_data(fw, survey=folder / "survey.csv", audit=folder / "audit.csv")
+    data = load_data(
+        fw,
+        survey=folder / "survey.csv",
+        audit=folder / "audit.csv",
+        proposals=folder / "proposals.csv",
+    )
     result = score(fw, data)
     out = Path(out_dir)
     # One wave for every demo report, so their peers and the comparison agree.
@@ -359,4 +391,19 @@ def run_demo(
     )
     if on_done is not None:
         on_done("comparison", True)
-    return DemoOutcome(out, picks, batch, comparison)
+    # The children's edition of a community whose children's proposals are in the log.
+    logged = set(data.proposals["community_id"]) if data.proposals is not None else set()
+    child = next((c for c in picks if c in logged), picks[0])
+    children = render_report(
+        result,
+        child,
+        out / report_filename(child, lang, edition="children"),
+        framework=fw,
+        lang=lang,
+        date=DEMO_DATE,
+        wave=wave,
+        edition="children",
+    )
+    if on_done is not None:
+        on_done("children", True)
+    return DemoOutcome(out, picks, batch, comparison, children)

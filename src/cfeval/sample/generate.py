@@ -36,6 +36,7 @@ from cfeval.sample.draw import (
     questionnaire,
 )
 from cfeval.sample.imperfections import BROKEN_CODES, add_imperfections
+from cfeval.sample.proposal_log import draw_proposals
 from cfeval.sample.wjx import wjx_text_export
 
 if TYPE_CHECKING:
@@ -177,6 +178,10 @@ def write_sample(
             "audit.csv": _csv_bytes(sample.audit),
             "audit.xlsx": _xlsx_bytes(sample.audit, "audit"),
         }
+        log = draw_proposals(fw, sample)
+        if log is not None:
+            files["proposals.csv"] = _csv_bytes(log)
+            files["proposals.xlsx"] = _xlsx_bytes(log, "proposals")
         if folder == wjx_folder:
             files["wjx_text_export.xlsx"] = _xlsx_bytes(wjx_text_export(fw, sample), "Sheet1")
             files["wjx_mapping.yaml"] = _WJX_MAPPING.encode("utf-8")
@@ -184,7 +189,8 @@ def write_sample(
             path = out / folder / name
             atomic_write(path, data)
             written.append(path)
-        sections.append((fw, folder, sample, {name: len(data) for name, data in files.items()}))
+        sizes = {name: len(data) for name, data in files.items()}
+        sections.append((fw, folder, sample, sizes, 0 if log is None else len(log)))
     readme = out / "README.md"
     atomic_write(readme, _readme(sections, seed).encode("utf-8"))
     written.append(readme)
@@ -233,9 +239,9 @@ _README_HEAD = (
 
 
 def _readme(sections, seed: int) -> str:
-    total = sum(sum(sizes.values()) for *_, sizes in sections)
+    total = sum(sum(sizes.values()) for _, _, _, sizes, _ in sections)
     lines = list(_README_HEAD)
-    for fw, folder, sample, _ in sections:
+    for fw, folder, sample, _, _ in sections:
         lines += [
             f"`{folder}/` ({fw.id} {fw.version}):",
             "",
@@ -254,6 +260,13 @@ def _readme(sections, seed: int) -> str:
         "skips as `(跳过)`. It has no respondent column: every row is a child, which",
         "`chengdu/wjx_mapping.yaml` (`respondent: child`) tells the reader.",
         "",
+        "`proposals.csv`/`.xlsx` (for a framework with a `proposals:` section) is the children's",
+        "proposal log of the 成都 communities (the 杭州 ones keep none, so their",
+        "observation-group indicators come from the audit sheet): per community and wave about",
+        "as many proposals as the audit records, answered and reported back at about the",
+        "audit's rate, in invented children's words; `raised_by` names a group, never a child.",
+        "Read it with `--proposals`.",
+        "",
         "## Regenerate",
         "",
         "```",
@@ -269,11 +282,10 @@ def _readme(sections, seed: int) -> str:
         "| file | rows | bytes |",
         "| --- | --- | --- |",
     ]
-    for _, folder, sample, sizes in sections:
+    for _, folder, sample, sizes, n_log in sections:
         for name, size in sizes.items():
-            rows = {"survey": len(sample.survey), "audit": len(sample.audit)}.get(
-                name.split(".")[0], ""
-            )
+            rows = {"survey": len(sample.survey), "audit": len(sample.audit), "proposals": n_log}
+            rows = rows.get(name.split(".")[0], "")
             lines.append(f"| {folder}/{name} | {rows} | {size:,} |")
     lines += ["", f"Total: {total:,} bytes.", ""]
     return "\n".join(lines)

@@ -275,6 +275,7 @@ class _Engine:
             notes=notes,
             report=self.data.report,
             provenance=provenance(self.fw, self.data),
+            proposals=self.data.proposals,
         )
         if index_run is not None:
             from cfeval.scoring.index_mode import finish_result

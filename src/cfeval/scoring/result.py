@@ -57,6 +57,9 @@ class ScoreResult:
     """Index block: every treated value (community, wave, indicator, before, after)."""
     index: Any = None
     """Index block: the nominal run (inputs and choices) that :func:`cfeval.sensitivity` varies."""
+    proposals: pd.DataFrame | None = None
+    """The children's proposal log's usable rows (``Dataset.proposals``; None without a
+    log), for the reports' "You said, we did"; never written to the exports."""
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy scores (one row per community × wave × node), a copy; with an index
