@@ -174,6 +174,16 @@ def test_children_edition_never_shows_a_group_below_min_n(tmp_path):
     assert "Yoursocialworkerhasnotsentusthelistofyourproposalsyet" in flat
 
 
+def test_children_edition_of_a_framework_without_a_log(tmp_path):
+    folder = ROOT / "sample_data" / "unicef"
+    plain = cfeval.score("unicef-cfci", survey=folder / "survey.csv", audit=folder / "audit.csv")
+    cid = plain.communities["community_id"].iloc[0]
+    pdf = render_report(plain, cid, tmp_path / "c.pdf", lang="zh", edition="children")
+    assert 2 <= _pages(pdf) <= 4
+    flat = _flat(_text(pdf))
+    assert "社工还没有把你们的建议清单交给我们" in flat and "怎样提出新的建议" in flat
+
+
 def test_an_unknown_edition_is_refused(result, tmp_path):
     from cfeval.errors import UsageError
 

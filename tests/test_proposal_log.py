@@ -232,6 +232,7 @@ def test_score_with_a_broken_log_in_every_format(tmp_path, monkeypatch, fmt):
     res = _cli(["score", *_data_args(log), "--out", str(out)], monkeypatch)
     assert res.exit_code == 1, res.output
     assert "dates-out-of-order 1" in res.output and "missing-community-id 1" in res.output
+    assert "proposal log: used for 1 of 32 communities × waves" in res.output
     assert out.exists()
     if fmt == "json":
         data = json.loads(out.read_text(encoding="utf-8"))
@@ -323,3 +324,86 @@ def test_template_filled_in_reads_back_clean(tmp_path, monkeypatch, lang):
 
 def _lists(kind):
     return cfeval.load_framework("chengdu-community").proposals.aliases(kind)
+
+
+@pytest.mark.parametrize("text", ["", "a,b\n1,2\n", HEADER])
+def test_an_unusable_log_leaves_the_audit_as_the_source(tmp_path, text):
+    result = _score(_write(tmp_path, text))
+    codes = {i.code for i in result.report.issues if i.file.endswith("log.csv")}
+    assert codes and codes <= {"empty-file", "missing-column", "unknown-column", "no-data-rows"}
+    notes = result.notes[result.notes["kind"] == "source"]
+    assert set(notes["message"]) == {
+        "from the audit sheet: the proposal log has no proposal for this period"
+    }
+    assert _node(result, "CD-JJ-001", "proposals_recorded")["points"] == pytest.approx(3 * 7 / 12)
+
+
+# --------------------------------------------------------------------------- laws
+
+
+def _random_log(data):
+    import datetime as dt
+
+    import pandas as pd
+    from hypothesis import strategies as st
+
+    n = data.draw(st.integers(1, 12))
+    rows = []
+    for i in range(n):
+        raised = dt.date(2024, 1, 1) + dt.timedelta(days=data.draw(st.integers(0, 300)))
+        answer = data.draw(st.sampled_from([None, "accepted", "partly", "declined"]))
+        answered = None if answer is None else raised + dt.timedelta(data.draw(st.integers(0, 90)))
+        told = None
+        if answered is not None and data.draw(st.booleans()):
+            told = answered + dt.timedelta(data.draw(st.integers(0, 30)))
+        rows.append({
+            "row": i + 2, "community_id": data.draw(st.sampled_from(["A", "B"])), "wave": "1",
+            "date_raised": raised, "answer": answer, "date_answered": answered,
+            "action": data.draw(st.sampled_from([None, "", "done it"])),
+            "date_reported_back": told, "proposal": "x", "topic": None, "referred_to": None,
+            "reason": None, "reported_how": None, "raised_by": None,
+        })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    for c in ("date_raised", "date_answered", "date_reported_back"):
+        frame[c] = pd.to_datetime(frame[c])
+    return frame
+
+
+def test_measures_and_statuses_obey_their_laws():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cfeval.data.proposal_measures import proposal_measures
+    from cfeval.results.proposals import STATUSES, proposal_status
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.data())
+    def law(data):
+        frame = _random_log(data)
+        m = proposal_measures(frame, within_days=30)
+        shuffled = frame.sample(frac=1, random_state=1).reset_index(drop=True)
+        assert m.equals(proposal_measures(shuffled, within_days=30))  # row order is irrelevant
+        assert m["n_proposals"].sum() == len(frame)
+        for col in ("share_answered_within", "share_acted_on", "share_reported_back"):
+            assert ((m[col] >= 0) & (m[col] <= 1)).all()
+        # a longer window never answers fewer proposals in time
+        longer = proposal_measures(frame, within_days=60)["share_answered_within"]
+        assert (longer >= m["share_answered_within"]).all()
+        status = proposal_status(frame)
+        assert set(status) <= set(STATUSES)
+        # "acted on" (the measure) is exactly accepted, or partly with an action recorded
+        acted = (status == "done") | ((status == "promised") & (frame["answer"] == "accepted"))
+        by_unit = acted.groupby(frame["community_id"]).mean()
+        assert by_unit.to_numpy() == pytest.approx(m["share_acted_on"].to_numpy())
+
+    law()
+
+
+def test_a_proposal_of_a_wave_the_audit_lacks_is_listed(tmp_path):
+    text = HEADER + "CD-JJ-001,3,2024-03-01,group,play_space,Swings,school,,,,,,\n"
+    result = _score(_write(tmp_path, text))
+    (issue,) = [i for i in result.report.issues if i.file.endswith("log.csv")]
+    assert (issue.row, issue.column, issue.value, issue.code, issue.severity) == (
+        2, "wave", "3", "wave-not-in-audit", "warning",
+    )  # fmt: skip
+    assert "CD-JJ-001" in issue.message and "wave 3" in issue.message

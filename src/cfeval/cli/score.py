@@ -113,7 +113,30 @@ def _print_scores(fw, result) -> None:
     out.print(table)
     if len(com) > _ROWS_SHOWN:
         out.print(escape(w("… and {n} more (see the output file)", n=len(com) - _ROWS_SHOWN)))
+    _print_sources(out, result, w)
     problems = Counter(i.code for i in result.report.issues if i.severity != "info")
     detail = ", ".join(f"{code} {n}" for code, n in sorted(problems.items()))
     line = w("data issues: {n}", n=sum(problems.values()))
     out.print(escape(line + (f" ({detail})" if detail else "")))
+
+
+def _print_sources(out, result, w) -> None:
+    """With a proposal log: how many communities × waves its indicators were computed from
+    (the others used the audit sheet; the notes say which, per community)."""
+    from rich.markup import escape
+
+    from cfeval.scoring.proposal_source import SOURCE_AUDIT
+
+    notes = result.notes
+    sources = notes[notes["kind"] == "source"] if len(notes) else notes
+    if len(sources) == 0:
+        return
+    audit = w(SOURCE_AUDIT)
+    from_log = sources[sources["message"] != audit][["community_id", "wave"]].drop_duplicates()
+    units = sources[["community_id", "wave"]].drop_duplicates()
+    line = w(
+        "proposal log: used for {n} of {total} communities × waves (the others: audit sheet)",
+        n=len(from_log),
+        total=len(units),
+    )
+    out.print(escape(line))

@@ -257,6 +257,8 @@ def read_proposals(
     for row, column, value, code, message in table.notes:
         report.add(label, row, column, value, code, message)
     empty = pd.DataFrame(columns=["row", *COLUMNS])
+    for column in DATES:  # typed like a read log, so its measures work on it too
+        empty[column] = pd.to_datetime(empty[column])
     if table.empty or len(table.frame) == 0:
         code, msg = ("empty-file", _EMPTY) if table.empty else ("no-data-rows", _NO_ROWS)
         report.add(label, None, None, None, code, report.words(msg), "error")

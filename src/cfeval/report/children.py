@@ -38,6 +38,37 @@ _STATUS = {
 }
 _DEFAULT_DAYS = 30
 
+#: The edition's fixed words, by the key the template uses.
+_PAGE_WORDS = {
+    "kicker": N_("For the children of"),
+    "hello": N_(
+        "Thank you for telling us what you think about your community. Here is "
+        "what we heard, what you asked for, and what the adults did."
+    ),
+    "told_title": N_("What children told us"),
+    "told_intro": N_(
+        "We put together the answers of all the children. We do not show what any one child said."
+    ),
+    "told_none": N_(
+        "Not enough children answered this time for us to show the results "
+        "without anyone being recognised. Next time, ask your friends to join in!"
+    ),
+    "asked_title": N_("What you asked for, and what the adults did"),
+    "asked_none": N_("No proposals were written down for this time yet."),
+    "asked_no_log": N_("Your social worker has not sent us the list of your proposals yet."),
+    "quote": N_("You said:"),
+    "did": N_("What was done:"),
+    "why": N_("Why not:"),
+    "next_title": N_("What happens next"),
+    "next_none": N_("The adults will keep listening and tell you what they do."),
+    "how_title": N_("How to make a new proposal"),
+    "step1": N_("Look around your community with your group. What is good? What should change?"),
+    "step2": N_("Write or draw your idea on a proposal card. You do not need to write your name."),
+    "step3": N_(
+        "Give the card to your social worker. They write it in the proposal book and take it to the adults."
+    ),
+}
+
 
 def children_group(fw) -> str | None:
     """The respondent group of the children (``child``, else the first key naming them)."""
@@ -203,45 +234,7 @@ def build_children_context(
         "told_us": _told_us(result, fw, community_id, wave, w),
         "asked": asked,
         "next": _next(result, fw, community_id, wave, w, asked),
-        "w": {
-            key: w(msg)
-            for key, msg in {
-                "kicker": N_("For the children of"),
-                "hello": N_(
-                    "Thank you for telling us what you think about your community. Here is "
-                    "what we heard, what you asked for, and what the adults did."
-                ),
-                "told_title": N_("What children told us"),
-                "told_intro": N_(
-                    "We put together the answers of all the children. We do not show what "
-                    "any one child said."
-                ),
-                "told_none": N_(
-                    "Not enough children answered this time for us to show the results "
-                    "without anyone being recognised. Next time, ask your friends to join in!"
-                ),
-                "asked_title": N_("What you asked for, and what the adults did"),
-                "asked_none": N_("No proposals were written down for this time yet."),
-                "asked_no_log": N_(
-                    "Your social worker has not sent us the list of your proposals yet."
-                ),
-                "quote": N_("You said:"),
-                "did": N_("What was done:"),
-                "why": N_("Why not:"),
-                "next_title": N_("What happens next"),
-                "next_none": N_("The adults will keep listening and tell you what they do."),
-                "how_title": N_("How to make a new proposal"),
-                "step1": N_(
-                    "Look around your community with your group. What is good? What should change?"
-                ),
-                "step2": N_(
-                    "Write or draw your idea on a proposal card. You do not need to write your name."
-                ),
-                "step3": N_(
-                    "Give the card to your social worker. They write it in the proposal book and take it to the adults."
-                ),
-            }.items()
-        }
+        "w": {key: w(msg) for key, msg in _PAGE_WORDS.items()}
         | {
             "step4": w(
                 N_(
