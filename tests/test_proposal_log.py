@@ -184,6 +184,9 @@ def test_a_log_with_mistakes_lists_every_problem_with_its_row(tmp_path):
     result = _score(_write(tmp_path, BROKEN))
     mine = [[i.row, i.column, i.code] for i in result.report.issues if i.file.endswith("log.csv")]
     assert mine == EXPECTED_BROKEN
+    (topic,) = [i for i in result.report.issues if i.code == "unknown-topic"]
+    # the framework's topics by their names in the report's language, in the file's order
+    assert "(Places to play, Safety on the way to school, Traffic and parking," in topic.message
     # the unknown topic is kept (a warning): CD-JJ-001 has one usable proposal
     notes = result.notes[
         (result.notes.kind == "source") & (result.notes.community_id == "CD-JJ-001")

@@ -34,6 +34,7 @@ from cfeval._columns import (
 from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue
 from cfeval.data.mapping import load_mapping
 from cfeval.data.names import CommunityNames, resolve_by_name, unknown_hint
+from cfeval.data.proposals import dataset_log
 from cfeval.data.readers import Table
 from cfeval.data.validate import Part, audit_part, open_table, survey_part
 from cfeval.data.waves import wave_mismatches
@@ -75,12 +76,6 @@ _DUPLICATE_COMMUNITY = N_(
 _WAVE_NOT_IN_AUDIT = N_(
     "community {community}: the survey has wave {wave}, the audit has only wave(s) {waves}; "
     "the two are scored apart until the waves match"
-)
-
-
-_LOG_WAVE_NOT_IN_AUDIT = N_(
-    "community {community} has no audit row for wave {wave}; this proposal is not counted in "
-    "any score (correct the wave, or add the wave to the audit)"
 )
 
 
@@ -423,41 +418,10 @@ def load_data(
     log = (
         None
         if proposals is None
-        else _proposal_log(framework, proposals, audit_ids, audit_df, report)
+        else dataset_log(framework, proposals, audit_ids, audit_df, report)
     )
     report._sort()
     return Dataset(framework, survey_df, audit_df, report, list(report.files), log)
-
-
-def _proposal_log(framework, source, known, audit, report):
-    """The proposal log's usable rows; its problems and file go into ``report``.
-
-    Proposals of a wave the audit does not have for their community are listed (a warning):
-    no community × wave would score them.
-    """
-    from cfeval.data.proposals import read_proposals
-
-    lists = framework.proposals
-    log = read_proposals(
-        source,
-        communities=known,
-        topics=None if lists is None else lists.aliases("topics"),
-        bodies=None if lists is None else lists.aliases("bodies"),
-        lang=report.lang,
-    )
-    report.extend(log.report)
-    if log.file is not None:
-        report.files.append(log.file)
-    frame = log.frame
-    if len(audit) and len(frame):
-        have = set(zip(audit["community_id"], audit["wave"], strict=True))
-        for row, cid, wave in zip(frame["row"], frame["community_id"], frame["wave"], strict=True):
-            if (cid, wave) not in have:
-                message = report.words(_LOG_WAVE_NOT_IN_AUDIT, community=cid, wave=wave)
-                report.add(
-                    log.file.path, int(row), "wave", wave, "wave-not-in-audit", message, "warning"
-                )
-    return frame
 
 
 def read_survey(framework, path_or_frame, *, mapping=None, sheet: str | None = None, lang=None):

@@ -28,7 +28,15 @@ from cfeval.i18n import N_
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "DATES", "ANSWERS", "ProposalLog", "parse_date", "read_proposals"]
+__all__ = [
+    "COLUMNS",
+    "DATES",
+    "ANSWERS",
+    "ProposalLog",
+    "parse_date",
+    "read_proposals",
+    "dataset_log",
+]
 
 #: The columns of a proposal log, in template order.
 COLUMNS = (
@@ -233,6 +241,7 @@ def read_proposals(
     communities: Iterable[str] | None = None,
     topics: Iterable[str] | None = None,
     bodies: Iterable[str] | None = None,
+    names: Mapping[str, str] | None = None,
     sheet: str | None = None,
     label: str | None = None,
     lang: str | None = None,
@@ -241,9 +250,10 @@ def read_proposals(
 
     ``communities``: the known community ids (None: any id is accepted). ``topics`` and
     ``bodies``: the framework's lists (None: any text is accepted), as names or as a mapping
-    from every accepted spelling to the id stored (``ProposalLists.aliases``). Rows with an unusable
-    community, wave, date or answer are excluded and listed; unknown topics and bodies and a
-    decline without a reason are listed but the row is kept.
+    from every accepted spelling to the id stored (``ProposalLists.aliases``); ``names``
+    (id → name in the report's language) is how a message lists them. Rows with an
+    unusable community, wave, date or answer are excluded and listed; unknown topics and
+    bodies and a decline without a reason are listed but the row is kept.
     """
     import pandas as pd
 
@@ -284,7 +294,7 @@ def read_proposals(
     raw = {c: table.column(p).tolist() for c, p in cols.items()}
     n = len(rows)
     known = None if communities is None else {norm_id(c) for c in communities}
-    lists = {"topic": _list_lookup(topics), "referred_to": _list_lookup(bodies)}
+    lists = {"topic": _list_lookup(topics), "referred_to": _list_lookup(bodies), "names": names}
     records = []
     for i in range(n):
         cells = {c: (raw[c][i] if c in raw else None) for c in COLUMNS}
@@ -377,7 +387,50 @@ def _check_lists(check: _Checker, row: int, out: dict, lists: dict) -> None:
             continue
         canonical = lookup.get(norm_text(value).lower())
         if canonical is None:
-            allowed = ", ".join(sorted(set(lookup.values())))
+            ids = set(lookup.values())
+            shown = lists["names"] or {i: i for i in sorted(ids)}  # the framework's order
+            allowed = ", ".join(name for i, name in shown.items() if i in ids)
             check.add(row, column, value, code, message, allowed=allowed)
         else:
             out[column] = canonical
+
+
+_WAVE_NOT_IN_AUDIT = N_(
+    "community {community} has no audit row for wave {wave}; this proposal is not counted in "
+    "any score (correct the wave, or add the wave to the audit)"
+)
+
+
+def _list_names(lists, w) -> dict[str, str]:
+    """Topic and body ids → their names in the report's language (for its messages)."""
+    return {c.id: w.label(c.label) for c in [*lists.topics, *lists.bodies]}
+
+
+def dataset_log(framework, source, known, audit, report):
+    """The proposal log's usable rows for a Dataset; its problems and file go into ``report``.
+
+    Proposals of a wave the audit does not have for their community are listed (a warning):
+    no community × wave would score them.
+    """
+    lists = framework.proposals
+    log = read_proposals(
+        source,
+        communities=known,
+        topics=None if lists is None else lists.aliases("topics"),
+        bodies=None if lists is None else lists.aliases("bodies"),
+        names=None if lists is None else _list_names(lists, report.words),
+        lang=report.lang,
+    )
+    report.extend(log.report)
+    if log.file is not None:
+        report.files.append(log.file)
+    frame = log.frame
+    if len(audit) and len(frame):
+        have = set(zip(audit["community_id"], audit["wave"], strict=True))
+        for row, cid, wave in zip(frame["row"], frame["community_id"], frame["wave"], strict=True):
+            if (cid, wave) not in have:
+                message = report.words(_WAVE_NOT_IN_AUDIT, community=cid, wave=wave)
+                report.add(
+                    log.file.path, int(row), "wave", wave, "wave-not-in-audit", message, "warning"
+                )
+    return frame
