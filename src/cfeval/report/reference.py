@@ -345,6 +345,26 @@ class _Doc:
             )
         self.emit("")
 
+    def proposals(self) -> None:
+        """The children's proposal log's lists, when the framework keeps one."""
+        lists, w = self.fw.proposals, self.w
+        if lists is None:
+            return
+        heading = w("Children's proposal log")
+        self.emit(f"## {heading}", "")
+        self.emit(
+            w(
+                "A log written with `cfeval template --proposals` names a topic and an adult "
+                "body by its id or by its name in any language."
+            ),
+            "",
+        )
+        for title, choices in ((w("Topics"), lists.topics), (w("Adult bodies"), lists.bodies)):
+            self.emit(f"### {title}", "", f"| {w('ID')} | {w('Name')} |", "| --- | --- |")
+            for c in choices:
+                self.emit(f"| `{c.id}` | {self.cell(self.both(c.label))} |")
+            self.emit("")
+
     def bonus(self) -> None:
         w = self.w
         self.emit(f"## {w('Bonus items')}", "")
@@ -392,6 +412,7 @@ class _Doc:
         self.respondents()
         self.structure()
         self.fields()
+        self.proposals()
         self.bonus()
         self.veto()
         while self.out and self.out[-1] == "":

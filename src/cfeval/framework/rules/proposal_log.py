@@ -8,6 +8,7 @@ indicator keeps its audit ``field``: for a community and wave the log has no pro
 works with or without a log. Shares are percentages (0..100), the unit audit sheets use,
 so the audit field and the log's measure read on one scale. The engine computes the
 measure (:mod:`cfeval.data.proposal_measures`) and says per community which source it used.
+A bonus item with this rule reads its audit field only (bonus points come from the audit).
 
 >>> rule = ProposalLogRule(type="proposal_log", measure="n_proposals",
 ...                        scored_by={"type": "target", "target": 12})
