@@ -27,6 +27,7 @@ __all__ = [
     "LangOpt",
     "MappingOpt",
     "ProposalsOpt",
+    "SchedulerOpt",
     "SheetOpt",
     "SurveyOpt",
     "console",
@@ -107,6 +108,21 @@ SmallGroupsOpt = Annotated[
         help=N_(
             "Show results of respondent groups below their min_n (marked insufficient); "
             "by default they are left out of every output."
+        ),
+    ),
+]
+
+
+#: ``--scheduler`` of the commands that can run on a Dask cluster (``score``, ``report
+#: --all``); the address policy (``$CFEVAL_SCHEDULER``, ``local:N``) is cfeval._cluster's.
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=N_(
+            "Run on a Dask cluster: tcp://host:8786 (workers must see the same files) or "
+            "local:N (N worker processes here). Default: $CFEVAL_SCHEDULER, else this process."
         ),
     ),
 ]
