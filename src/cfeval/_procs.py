@@ -14,6 +14,7 @@ queued reports), and a parent killed outright must not leave workers writing fil
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -123,8 +124,11 @@ def run_pool(
         initializer=_start_worker,
         initargs=(init, os.getpid()),
     )
+    # Objects that exist at the fork are kept out of the collector's sight (gc.freeze):
+    # otherwise each worker's first collections touch, and so copy, every inherited page.
+    gc.freeze()
     try:
-        futures = [pool.submit(task, item) for item in rest]
+        futures = [pool.submit(task, item) for item in rest]  # the workers fork here
         for fut in as_completed(futures):
             record(*fut.result())
     except BaseException:
@@ -132,4 +136,6 @@ def run_pool(
         # finished first.
         stop_pool(pool)
         raise
+    finally:
+        gc.unfreeze()
     pool.shutdown(wait=True)

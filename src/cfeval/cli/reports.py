@@ -14,6 +14,7 @@ from cfeval.cli.common import (
     LangOpt,
     MappingOpt,
     ProposalsOpt,
+    SchedulerOpt,
     SheetOpt,
     SmallGroupsOpt,
     SurveyOpt,
@@ -29,6 +30,16 @@ __all__ = ["demo", "report"]
 WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", min=1, help=N_("Worker processes (default: all cores).")),
+]
+SharedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--shared",
+        help=N_(
+            "With --scheduler: OUT is a folder every Dask worker can write to (shared "
+            "storage), so the workers write the PDFs there instead of sending them back."
+        ),
+    ),
 ]
 
 
@@ -90,6 +101,16 @@ def _chosen(result, community: list[str] | None) -> list[str]:
     return list(community) if community else known
 
 
+def _cluster_options(scheduler: str | None, shared: bool) -> str | None:
+    """The scheduler address (checked before any data is read) and --shared's condition."""
+    from cfeval._cluster import scheduler_address
+
+    address = scheduler_address(scheduler)
+    if shared and address is None:
+        raise UsageError(cli_words()("--shared needs --scheduler (or CFEVAL_SCHEDULER)"))
+    return address
+
+
 def report(
     framework: FrameworkArg,
     survey: SurveyOpt = None,
@@ -139,6 +160,8 @@ def report(
             ),
         ),
     ] = "adults",
+    scheduler: SchedulerOpt = None,
+    shared: SharedOpt = False,
 ) -> None:
     """Write A4 PDF reports: one per community (--community / --all) or the comparison.
 
@@ -157,6 +180,7 @@ def report(
         )
     fw = load_framework(framework)
     check_options(fw, lang, date)
+    scheduler = _cluster_options(scheduler, shared)
     data = read_data(fw, survey, audit, mapping, sheet, proposals)
     if proposals is not None:
         _print_log_issues(data.report, proposals)
@@ -171,7 +195,7 @@ def report(
     with progress:
         outcome = render_batch(
             result, out, ids, workers=workers, on_done=on_done, reliability=_scales(fw, data),
-            edition=edition, **options,
+            edition=edition, scheduler=scheduler, shared=shared, **options,
         )  # fmt: skip
     typer.echo(w("wrote {n} report(s) to {folder}", n=len(outcome.written), folder=out))
     _print_renamed(outcome.written, lang)

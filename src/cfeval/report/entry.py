@@ -236,12 +236,20 @@ def render_batch(
     workers: int | None = None,
     on_done: Callable[[str, bool], None] | None = None,
     reliability=None,
+    scheduler=None,
+    shared: bool = False,
 ) -> BatchOutcome:
     """Render one report per community into ``out_dir`` across worker processes.
 
     A community that fails is recorded in :attr:`BatchOutcome.failed` and the batch goes
     on. ``workers`` defaults to every core; ``1`` renders in this process. ``wave``
     defaults to each community's latest. ``reliability`` as for :func:`render_report`.
+
+    ``scheduler`` runs the batch on a Dask cluster instead: an address (``tcp://host:8786``,
+    ``local:N``) or a ``distributed.Client``; None means ``$CFEVAL_SCHEDULER`` if set
+    (:mod:`cfeval._cluster`). The workers render and send the PDFs back, written here
+    atomically, the same bytes as a local run; ``shared=True`` lets them write into
+    ``out_dir`` themselves when it is storage they all see (:mod:`cfeval.report.cluster`).
     """
     fw = framework_of(result, framework)
     lang = resolve_lang(lang)
@@ -273,26 +281,38 @@ def render_batch(
         if on_done is not None:
             on_done(cid, error is None)
 
-    workers = workers or os.cpu_count() or 1
     _init_worker(result, fw, options)
     try:
-        if workers == 1 or len(ids) <= 1:
-            for cid in ids:
-                record(*_render_one(cid))
-        else:
-            from functools import partial
-
-            from cfeval._procs import run_pool
-
-            # The first report is rendered here, then the workers are forked with
-            # WeasyPrint, matplotlib, Jinja2 and the fonts loaded; Ctrl-C stops them all.
-            init = partial(_init_worker, result, fw, options)
-            run_pool(_render_one, ids, workers, record, init=init)
+        _dispatch(ids, workers or os.cpu_count() or 1, scheduler, shared, record)
     except KeyboardInterrupt:
         raise BatchInterrupted(outcome, len(ids), out_dir) from None
     outcome.written = dict(sorted(outcome.written.items()))
     outcome.failed = dict(sorted(outcome.failed.items()))
     return outcome
+
+
+def _dispatch(ids: list[str], workers: int, scheduler, shared: bool, record) -> None:
+    """Render ``ids`` (state in ``_WORKER``) here, on forked workers or on a Dask cluster."""
+    from cfeval._cluster import scheduler_address
+
+    address = scheduler if hasattr(scheduler, "submit") else scheduler_address(scheduler)
+    if address is not None:
+        from cfeval.report.cluster import run_on
+
+        run_on(address, dict(_WORKER), ids, record, shared=shared)
+    elif workers == 1 or len(ids) <= 1:
+        for cid in ids:
+            record(*_render_one(cid))
+    else:
+        from functools import partial
+
+        from cfeval._procs import run_pool
+
+        # The first report is rendered here, then the workers are forked with WeasyPrint,
+        # matplotlib, Jinja2 and the fonts loaded; Ctrl-C stops them all.
+        state = _WORKER
+        init = partial(_init_worker, state["result"], state["framework"], state["options"])
+        run_pool(_render_one, ids, workers, record, init=init)
 
 
 # --------------------------------------------------------------------------- demo
