@@ -21,6 +21,7 @@ CASES = {
     "hangzhou-community": "hangzhou",
     "tzsx-community": "tzsx",
     "unicef-cfci": "unicef",
+    "research-index": "research",
 }
 FORMATS = ("csv", "json", "xlsx", "parquet")
 

@@ -26,6 +26,7 @@ SHIPPED = {
     "hangzhou": "hangzhou-community",
     "tzsx": "tzsx-community",
     "unicef": "unicef-cfci",
+    "research": "research-index",
 }
 
 

@@ -62,6 +62,8 @@ _API = {
     "template": "cfeval.collect.kit",
     "progress": "cfeval.collect.progress",
     "write_progress": "cfeval.collect.progress",
+    "sensitivity": "cfeval.results.sensitivity",
+    "SensitivityResult": "cfeval.results.sensitivity",
 }
 
 __all__ = ["__version__", *_API]

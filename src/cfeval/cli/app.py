@@ -24,7 +24,17 @@ from typing import Annotated
 import typer
 
 from cfeval import __version__
-from cfeval.cli import check, collect, frameworks, mapping, reports, research, score, tools
+from cfeval.cli import (
+    check,
+    collect,
+    frameworks,
+    mapping,
+    reports,
+    research,
+    score,
+    sensitivity,
+    tools,
+)
 from cfeval.cli.common import LangOpt
 from cfeval.cli.language import CfevalCommand, CfevalGroup
 from cfeval.i18n import N_
@@ -79,6 +89,7 @@ for _command in (
     research.reliability,
     research.breakdown,
     research.export,
+    sensitivity.sensitivity,
     tools.sample,
     tools.reference,
     collect.template,

@@ -118,11 +118,13 @@ def build_comparison_context(
     date: dt.date | None = None,
     wave: str | None = None,
     community_ids: Iterable[str] | None = None,
+    sensitivity=None,
 ) -> dict:
     """Context of the comparison report: ranking with intervals, heatmap, grades by city.
 
     ``wave`` defaults to :func:`~cfeval.report.basics.main_wave`; ``lang`` None speaks
-    the environment's language.
+    the environment's language. ``sensitivity`` (a :class:`cfeval.SensitivityResult`)
+    adds the communities' rank intervals over the analysis' runs.
     """
     fw = framework_of(result, framework)
     lang = resolve_lang(lang)
@@ -146,6 +148,32 @@ def build_comparison_context(
             result, lang=lang, names=_names(result), community_ids=community_ids
         ),
         "grades": list(grades.values()),
+        "rank_intervals": _rank_intervals(sensitivity, result, wave, comm, lang, w),
         "fingerprint": fingerprint(result),
         "version": version(),
+    }
+
+
+def _rank_intervals(sensitivity, result, wave: str, comm, lang: str, w: Words) -> dict | None:
+    """The rank-interval section: chart and words, for the communities of the table."""
+    if sensitivity is None:
+        return None
+    from cfeval.report.sensitivity_chart import rank_intervals_uri
+
+    ranks = sensitivity.ranks
+    ranks = ranks[
+        (ranks["wave"].astype(str) == wave) & ranks["community_id"].isin(set(comm["community_id"]))
+    ]
+    runs = sensitivity.settings.get("runs", 0)
+    return {
+        "title": w("Rank intervals"),
+        "chart": rank_intervals_uri(ranks, _names(result), lang=lang),
+        "caption": w(
+            "Ranks over {runs} recomputations of the index with other weights, methods and "
+            "survey samples ({inputs}): the line runs from the 5th to the 95th percentile, "
+            "the dot is the median, the ring the rank with the framework's own choices. Ranks "
+            "are among every community and wave analysed.",
+            runs=runs,
+            inputs=", ".join(sensitivity.settings.get("inputs", [])),
+        ),
     }

@@ -142,8 +142,10 @@ def render_comparison(
     wave: str | None = None,
     community_ids: Iterable[str] | None = None,
     pdfa: bool = False,
+    sensitivity=None,
 ) -> Path:
-    """Write the comparison report of many communities to ``path``."""
+    """Write the comparison report of many communities to ``path``; with ``sensitivity``
+    (from :func:`cfeval.sensitivity`) it shows the communities' rank intervals."""
     ctx = build_comparison_context(
         result,
         framework=framework,
@@ -151,6 +153,7 @@ def render_comparison(
         date=_parse_date(date),
         wave=wave,
         community_ids=community_ids,
+        sensitivity=sensitivity,
     )
     return write_pdf(render_html("comparison.html.j2", ctx), path, pdfa=pdfa)
 

@@ -156,6 +156,9 @@ def compute(
     treated = np.empty_like(x)
     records = []
     for i in range(n_ind):
+        if ch.treatments[i].method == "none" and not keep_treatments:
+            treated[:, i] = x[:, i]  # nothing to check: skip the skew and kurtosis
+            continue
         rec = treat_values(x[:, i], ch.treatments[i])
         treated[:, i] = rec.values
         if keep_treatments:
@@ -166,12 +169,21 @@ def compute(
     vals = np.full((U, N), np.nan)
     node_imp = np.zeros((U, N), bool)
     below = np.zeros((U, N), bool)
+    # Indicators sharing one setting and direction are normalised as one block (the
+    # methods work down each column); a reference set is applied column by column.
+    blocks: dict[tuple[int, float], list[int]] = {}
     for i in range(n_ind):
-        norm = ch.normalisations[i]
-        ref = inputs.references[norm.reference] if norm.reference else None
-        k = tree.indicator_nodes[i]
-        vals[:, k] = normalise_indicator(filled[:, i], norm, int(ch.directions[i]), ref)
-        node_imp[:, k] = imputed[:, i]
+        blocks.setdefault((id(ch.normalisations[i]), ch.directions[i]), []).append(i)
+    for cols in blocks.values():
+        norm, direction = ch.normalisations[cols[0]], int(ch.directions[cols[0]])
+        nodes = tree.indicator_nodes[cols]
+        if norm.reference is None:
+            vals[:, nodes] = normalise_indicator(filled[:, cols], norm, direction)
+            continue
+        ref = inputs.references[norm.reference]
+        for i, k in zip(cols, nodes, strict=True):
+            vals[:, k] = normalise_indicator(filled[:, i], norm, direction, ref)
+    node_imp[:, tree.indicator_nodes] = imputed
     for k in range(N - 1, -1, -1):
         kids = tree.children[k]
         if tree.columns[k] >= 0 or not kids:

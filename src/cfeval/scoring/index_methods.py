@@ -30,6 +30,7 @@ __all__ = [
     "winsorise",
     "log_ct",
     "treat",
+    "rank_min",
     "n_minmax",
     "n_zscore",
     "n_rank",
@@ -226,11 +227,25 @@ def n_zscore(x, m_sd: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
         return (a - np.nanmean(a, axis=0)) / np.nanstd(a, axis=0, ddof=1) * m_sd[1] + m_sd[0]
 
 
-def _rank_min(a: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
+def rank_min(a, axis: int = 0) -> np.ndarray:
+    """R ``rank(x, ties.method = "min", na.last = "keep")`` along ``axis``: ties share the
+    lowest rank, NaN stays NaN (equals ``scipy.stats.rankdata(method="min",
+    nan_policy="omit")``, which is several times slower per call)."""
+    m = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    order = np.argsort(m, axis=-1, kind="stable")  # NaN sort last
+    s = np.take_along_axis(m, order, axis=-1)
+    new = np.ones(s.shape, dtype=bool)
+    new[..., 1:] = s[..., 1:] != s[..., :-1]
+    pos = np.broadcast_to(np.arange(s.shape[-1]), s.shape)
+    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
+    out = np.empty(s.shape)
+    np.put_along_axis(out, order, first + 1.0, axis=-1)
+    out[np.isnan(m)] = np.nan
+    return np.moveaxis(out, -1, axis)
 
-    # R rank(ties.method = "min", na.last = "keep"): ties share the lowest rank, NaN stays NaN.
-    return rankdata(a, method="min", axis=0, nan_policy="omit")
+
+def _rank_min(a: np.ndarray) -> np.ndarray:
+    return rank_min(a, axis=0)
 
 
 def n_rank(x) -> np.ndarray:
