@@ -222,3 +222,16 @@ def test_mean_inequality(x, w):
     rel = 1e-9 * x.max()
     assert np.all(h <= g + rel) and np.all(g <= a + rel)
     assert np.all(x.min(axis=1) - rel <= h) and np.all(a <= x.max(axis=1) + rel)
+
+
+@given(
+    arrays(
+        float,
+        st.tuples(st.integers(1, 6), st.integers(1, 6)),
+        elements=st.sampled_from([np.nan, -1.0, 0.0, 0.5, 2.0, 2.0, 7.0]),
+    ),
+    st.sampled_from([0, 1]),
+)
+def test_rank_min_is_scipys_min_rank_with_ties_and_missing_values(a, axis):
+    expected = stats.rankdata(a, method="min", axis=axis, nan_policy="omit")
+    np.testing.assert_array_equal(im.rank_min(a, axis=axis), expected)

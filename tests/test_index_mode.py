@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cfeval
 from cfeval.errors import FrameworkError
@@ -313,3 +315,20 @@ def test_every_index_message_has_chinese_words():
                 if zh(msgid) == msgid:
                     missing.append(msgid)
     assert not missing
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.01, 1000), st.floats(-1000, 1000), st.sampled_from(["minmax", "rank", "prank"]))
+def test_the_index_does_not_depend_on_an_indicators_units(scale, shift, method):
+    """A law of normalising across units: a raw value in other units (a x + b, a > 0) gives
+    the same index, for every method that takes its scale from the data."""
+    norm = {"minmax": "{method: minmax, range: [1, 100]}", "rank": "{method: rank}",
+            "prank": "{method: prank}"}[method]  # fmt: skip
+    text = TEXT.replace("{method: minmax, range: [1, 100]}", norm)
+    if method == "prank":
+        text = text.replace("  aggregation: gmean\n", "")
+    fw = parse_framework(text, "composite.yaml")
+    moved = audit()
+    moved["a"] = moved["a"] * scale + shift
+    base, other = run(fw).scores["score"], run(fw, moved).scores["score"]
+    np.testing.assert_allclose(other, base, rtol=0, atol=1e-9)

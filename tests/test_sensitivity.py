@@ -241,3 +241,10 @@ def test_comparison_report_shows_rank_intervals_when_given_an_analysis():
     assert ctx["rank_intervals"]["title"] == "排名区间"
     assert ctx["rank_intervals"]["chart"].startswith("data:image/svg+xml;base64,")
     assert "40" in ctx["rank_intervals"]["caption"]
+
+
+def test_no_variance_in_the_output_gives_empty_indices_not_an_error():
+    n = 4
+    out = sensitivity_indices(np.ones(n * 4), n, ["a", "b"], 10, np.random.default_rng(0))
+    assert out[["first_order", "total"]].isna().all().all()
+    assert out["total_q95"].isna().all()

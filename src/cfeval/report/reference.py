@@ -34,6 +34,13 @@ from cfeval.i18n import LANGS, N_, words
 
 __all__ = ["framework_markdown", "write_framework_docs", "default_docs_dir"]
 
+# A framework with an index: block (framework/index_model.py, docs/methods.md).
+_COMPOSITE = N_(
+    "Composite index: indicator values are treated, imputed and normalised across the "
+    "communities scored together, then aggregated level by level as the framework's "
+    "`index` block says; a score depends on which communities are compared."
+)
+
 _MISSING = {
     "renormalize": N_(
         "Missing data: an indicator without data is left out and its parent is scaled back "
@@ -154,6 +161,8 @@ class _Doc:
             self.emit(
                 f"- {w('Points: the dimensions add up to {total:g} points; an indicator awards its points × attainment (0–1).', total=sc.total)}"
             )
+        elif fw.index is not None:
+            self.emit(f"- {w(_COMPOSITE)}")
         else:
             self.emit(
                 f"- {w('Index (0–100): an indicator scores 100 × attainment (0–1); a dimension is the weighted mean of its parts, the total the weighted mean of the dimensions.')}"
