@@ -33,12 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LANGS",
+    "SCORE_DIGITS",
     "Msg",
     "N_",
     "Words",
     "catalogue_files",
     "compile_catalogues",
     "resolve_lang",
+    "score_text",
     "words",
 ]
 
@@ -46,6 +48,40 @@ LANGS = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # Babel locales used for numbers and dates; en_GB writes "1 June 2024" as reports always did.
 _BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en_GB"}
+
+
+#: Decimals of every score, interval bound, points value and change a person reads: the
+#: one rule for the reports, their charts and the terminal (``Words.score``, ``score_text``).
+SCORE_DIGITS = 1
+
+
+def _exact(value: Any):
+    """``value`` as the Decimal of its exact binary value, or None when missing/NaN.
+
+    The exact value is rounded (as Python's own formatting does), not its shortest decimal
+    text, so 71.45 shows as the 71.4 it is stored as (71.4499999...).
+    """
+    from decimal import Decimal
+
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f or f in (float("inf"), float("-inf")) else Decimal(f)
+
+
+def score_text(value: Any, missing: str = "—") -> str:
+    """A score for a chart label: :data:`SCORE_DIGITS` decimals, ``missing`` when absent.
+
+    Both report languages write decimals with a point, so charts need no locale.
+
+    >>> score_text(85), score_text(86.06), score_text(float("nan"))
+    ('85.0', '86.1', '—')
+    """
+    exact = _exact(value)
+    return missing if exact is None else f"{exact:.{SCORE_DIGITS}f}"
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
@@ -149,6 +185,12 @@ class Words:
 
         pattern = "0" if digits == 0 else "0." + "0" * digits
         return format_decimal(value, format=pattern, locale=self.locale)
+
+    def score(self, value: Any, missing: str = "—") -> str:
+        """A score, interval bound or points value: always :data:`SCORE_DIGITS` decimals
+        (``85.0``, never ``85`` beside ``86.1``); ``missing`` for NaN/None."""
+        exact = _exact(value)
+        return missing if exact is None else self.number(exact, SCORE_DIGITS)
 
     def date(self, day: dt.date) -> str:
         """A date in words: ``2024年6月1日`` / ``1 June 2024``."""

@@ -131,11 +131,11 @@ def _print_changes(fw, changes) -> None:
         elif r["ci_low"] != r["ci_low"]:
             ci = "—"
         else:
-            ci = f"{w.number(r['ci_low'])} – {w.number(r['ci_high'])}"
+            ci = f"{w.score(r['ci_low'])} – {w.score(r['ci_high'])}"
 
         cells = (
-            str(r["community_id"]), w.number(r["score_from"]), w.number(r["score_to"]),
-            w.number(r["change"]), ci, w(CHANGE_CLASSES[r["change_class"]]),
+            str(r["community_id"]), w.score(r["score_from"]), w.score(r["score_to"]),
+            w.score(r["change"]), ci, w(CHANGE_CLASSES[r["change_class"]]),
         )  # fmt: skip
         table.add_row(*map(escape, cells))
     out = console()

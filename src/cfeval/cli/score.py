@@ -95,8 +95,8 @@ def _print_scores(fw, result) -> None:
     table.add_column(w("{level} CI", level=w.percent(fw.scoring.ci_level)), justify="right")
     table.add_column(w("grade"))
     for rec in com.head(_ROWS_SHOWN).itertuples(index=False):
-        ci = "" if rec.ci_low != rec.ci_low else f"{w.number(rec.ci_low)}–{w.number(rec.ci_high)}"
-        shown = "—" if rec.score != rec.score else w.number(rec.score)
+        ci = "" if rec.ci_low != rec.ci_low else f"{w.score(rec.ci_low)}–{w.score(rec.ci_high)}"
+        shown = w.score(rec.score)
         grade = grades.get(rec.grade, "") if rec.grade else "—"
         if rec.vetoed:
             grade += " " + w("(veto)")

@@ -25,17 +25,19 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def fmt(w: Words, value: Any, digits: int = 1) -> str:
-    """A number for the page: ``digits`` decimals in the locale's way, "71" for 71.0.
+def fmt(w: Words, value: Any) -> str:
+    """A score, interval bound or points value for the page, by the one rule of
+    :meth:`cfeval.i18n.Words.score` (:data:`~cfeval.i18n.SCORE_DIGITS` decimals)."""
+    return w.score(value, NOT_APPLICABLE)
 
-    The exact binary value is rounded (as Python's own formatting does), not its shortest
-    decimal text, so 71.45 shows as the 71.5 it is stored as.
-    """
+
+def fmt_max(w: Words, value: Any) -> str:
+    """A node's maximum points, a constant of the framework, as the framework writes it
+    (``20``, ``7.5``): it is the scale a score is read against, not a score."""
     f = _num(value)
     if f is None:
         return NOT_APPLICABLE
-    text = w.number(Decimal(f), digits)
-    return text[:-2] if digits == 1 and text.endswith(".0") else text
+    return w.number(Decimal(f), 0 if f.is_integer() else 1)
 
 
 def framework_of(result, framework):

@@ -31,7 +31,7 @@ _CLASS_COLOURS = {
 def _signed(w, value: float) -> str:
     if value is None or not math.isfinite(value):
         return "–"
-    text = w.number(abs(value), 1)
+    text = w.score(abs(value))
     return ("+" if value > 0.05 else "−" if value < -0.05 else "±") + text
 
 
@@ -53,8 +53,8 @@ def _change_row(w, row, label: str) -> dict[str, Any]:
 
     return {
         "label": label,
-        "from": w.number(row["score_from"], 1) if math.isfinite(row["score_from"]) else "–",
-        "to": w.number(row["score_to"], 1) if math.isfinite(row["score_to"]) else "–",
+        "from": w.score(row["score_from"], "–"),
+        "to": w.score(row["score_to"], "–"),
         "change": _signed(w, row["change"]),
         "interval": _interval(w, row),
         "class": row["change_class"],

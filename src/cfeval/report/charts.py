@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cfeval.errors import CfevalError
+from cfeval.i18n import score_text
 
 __all__ = [
     "FONT_FAMILY",
@@ -284,7 +285,12 @@ def _group_bars(ax, column, colour: str, height: float, insufficient_text: str, 
             minus.append(max(0.0, score - lo))
             plus.append(max(0.0, hi - score))
         ax.text(
-            (hi if has_ci else score) + 1.5, y, f"{score:.0f}", va="center", fontsize=7, color=INK
+            (hi if has_ci else score) + 1.5,
+            y,
+            score_text(score),
+            va="center",
+            fontsize=7,
+            color=INK,
         )
     # one call per group, not per bar: drawing cost grows with the number of artists
     ax.barh(ys, scores, height=height * 0.86, color=colour)
@@ -423,7 +429,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
             ax.text(
                 j,
                 i,
-                "–" if math.isnan(v) else f"{v:.0f}",
+                score_text(v, "–"),
                 ha="center",
                 va="center",
                 fontsize=7,

@@ -24,6 +24,7 @@ from cfeval.report.basics import (
     check_lang,
     fingerprint,
     fmt,
+    fmt_max,
     framework_of,
     grade_note,
     grade_of,
@@ -79,7 +80,7 @@ class _Page:
 
     def result_text(self, row) -> str:
         if self.points_mode:
-            return f"{fmt(self.w, row.points)} / {fmt(self.w, row.max_points)}"
+            return f"{fmt(self.w, row.points)} / {fmt_max(self.w, row.max_points)}"
         return fmt(self.w, row.score)
 
     def status(self, row) -> dict:
@@ -115,7 +116,7 @@ def _groups_of(page: _Page, node_id: str) -> list[dict]:
         elif insufficient:
             text = page.t["insufficient_n"].format(n=n)
         else:
-            text = fmt(page.w, r["score"], 0)
+            text = fmt(page.w, r["score"])
         out.append(
             {
                 "key": key,
@@ -281,7 +282,7 @@ def _actions(page: _Page, result, community_id: str, wave: str) -> tuple[list, l
         return {
             "label": r.label,
             "result": page.result_text(r),
-            "score": fmt(page.w, r.score, 0),
+            "score": fmt(page.w, r.score),
             "status": page.status(r),
         }
 
@@ -332,7 +333,7 @@ def _overall(page: _Page, result, community_id: str, wave: str) -> dict:
     return {
         "score": fmt(w, crow.score),
         "points": fmt(w, crow.points),
-        "max_points": fmt(w, crow.max_points),
+        "max_points": fmt_max(w, crow.max_points),
         "interval": interval(w, crow),
         "bar": _bar(crow),
         "points_mode": page.points_mode,
@@ -427,7 +428,7 @@ def build_context(
         "fingerprint": fingerprint(result),
         "version": version(),
         "method_text": (
-            t["method_text_points"].format(total=fmt(w, fw.max_total()))
+            t["method_text_points"].format(total=fmt_max(w, fw.max_total()))
             if page.points_mode
             else t["method_text_index"]
         ),
