@@ -30,11 +30,11 @@ def _group(pgid: int) -> list[int]:
     return pids
 
 
-def _start(tmp_path):
+def _start(tmp_path, *extra):
     survey, audit = chengdu_data(tmp_path / "d")
     out = tmp_path / "reports"
     cmd = [sys.executable, "-m", "cfeval", "report", "chengdu-community", "--survey", survey,
-           "--audit", audit, "--all", "--workers", "2", "--lang", "en", "-o", out]  # fmt: skip
+           "--audit", audit, "--all", "--workers", "2", "--lang", "en", "-o", out, *extra]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
         [str(c) for c in cmd], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -75,3 +75,17 @@ def test_killing_the_parent_stops_the_workers(tmp_path):
     proc.communicate(timeout=60)
     assert _gone(proc.pid), "workers kept running after their parent died"
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_ctrl_c_stops_a_booklet_run_before_comparison_booklet_and_manifest(tmp_path):
+    proc, out = _start(tmp_path, "--compare", "--booklet")
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "interrupted:" in stderr and "of 3 reports written" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert _gone(proc.pid)
+    left = sorted(p.name for p in out.iterdir())
+    assert not [n for n in left if n.endswith(".tmp")]
+    # nothing that speaks of the whole run is written from a part of it
+    assert not {"booklet_en.pdf", "comparison_en.pdf", "manifest.csv", "manifest.json"} & set(left)

@@ -191,3 +191,30 @@ def file_stems(ids: Iterable[str]) -> dict[str, str]:
         out[i] = s
         taken.add(s.lower())
     return dict(sorted(out.items()))
+
+
+def readable_stems(ids: Iterable[str], names: dict[str, str]) -> dict[str, str]:
+    """Like :func:`file_stems`, with the community's name after the id: ``CD-JJ-001_桂花巷社区``.
+
+    The id part is :func:`file_stems`' (unique, case-insensitively); the name is made safe
+    the same way (phone and ID numbers masked) and cut so the whole stays short. A name
+    that would make two stems equal is left out of both.
+
+    >>> readable_stems(["C1", "C/2"], {"C1": "桂花巷社区", "C/2": "a.b"})
+    {'C/2': 'C_2-9ae5e2e4_a_b', 'C1': 'C1_桂花巷社区'}
+    """
+    base = file_stems(ids)
+    out: dict[str, str] = {}
+    for i, stem in base.items():
+        name = str(names.get(i) or "").strip()
+        part = _stem(name) if name else ""
+        full = f"{stem}_{part}" if part and part != stem else stem
+        while len(full.encode("utf-8")) > 2 * STEM_CAP:
+            full = full[:-1]
+        out[i] = full
+    counts: dict[str, int] = {}
+    for stem in out.values():
+        counts[stem.lower()] = counts.get(stem.lower(), 0) + 1
+    out = {i: (s if counts[s.lower()] == 1 else base[i]) for i, s in out.items()}
+    # A fallback id stem could still meet another's readable stem: then ids only, as before.
+    return out if len({s.lower() for s in out.values()}) == len(out) else base

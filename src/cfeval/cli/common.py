@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuditOpt",
+    "CityOpt",
+    "CommunityOpt",
+    "DistrictOpt",
+    "chosen_communities",
     "FrameworkArg",
     "LangOpt",
     "MappingOpt",
@@ -126,6 +130,31 @@ SchedulerOpt = Annotated[
         ),
     ),
 ]
+CityOpt = Annotated[
+    list[str] | None,
+    typer.Option("--city", metavar="NAME", help=N_("Only communities of this city (repeatable).")),
+]
+DistrictOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--district", metavar="NAME", help=N_("Only communities of this district (repeatable).")
+    ),
+]
+CommunityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--community",
+        metavar="ID|NAME",
+        help=N_("A community by id or name (repeatable); near misses get suggestions."),
+    ),
+]
+
+
+def chosen_communities(result, city, district, community) -> list[str]:
+    """The ids that ``--city``/``--district``/``--community`` choose (all without them)."""
+    from cfeval.results.selection import select_communities
+
+    return select_communities(result.communities, city=city, district=district, community=community)
 
 
 def read_data(fw: Framework, survey, audit, mapping, sheet, proposals=None):

@@ -10,6 +10,9 @@ import typer
 
 from cfeval.cli.common import (
     AuditOpt,
+    CityOpt,
+    CommunityOpt,
+    DistrictOpt,
     FrameworkArg,
     LangOpt,
     MappingOpt,
@@ -18,6 +21,7 @@ from cfeval.cli.common import (
     SheetOpt,
     SmallGroupsOpt,
     SurveyOpt,
+    chosen_communities,
     console,
     read_data,
 )
@@ -85,20 +89,17 @@ def _print_renamed(written: dict[str, Path], lang: str) -> None:
             typer.echo(f"  {term(cid, 80)} -> {path.name}")
 
 
-def _chosen(result, community: list[str] | None) -> list[str]:
-    """The communities asked for (all when none), each one known to the results."""
-    w = cli_words()
-    known = sorted(result.communities["community_id"].unique())
-    unknown = [c for c in community or [] if c not in known]
-    if unknown:
-        raise UsageError(
-            w(
-                "no results for community {ids}; known: {known}",
-                ids=", ".join(unknown),
-                known=", ".join(known[:10]) + (" ..." if len(known) > 10 else ""),
-            )
-        )
-    return list(community) if community else known
+SettingsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        metavar="FILE",
+        help=N_(
+            "Report settings YAML: issuing body, report number pattern, date of issue, "
+            "signatures, logo or seal, footer, confidentiality line."
+        ),
+    ),
+]
 
 
 def _cluster_options(scheduler: str | None, shared: bool) -> str | None:
@@ -118,14 +119,27 @@ def report(
     mapping: MappingOpt = None,
     sheet: SheetOpt = None,
     proposals: ProposalsOpt = None,
-    community: Annotated[
-        list[str] | None,
-        typer.Option("--community", help=N_("Community id to report on (repeatable).")),
-    ] = None,
-    all_: Annotated[bool, typer.Option("--all", help=N_("One report per community."))] = False,
-    compare: Annotated[
-        bool, typer.Option("--compare", help=N_("The comparison report of all communities."))
+    community: CommunityOpt = None,
+    city: CityOpt = None,
+    district: DistrictOpt = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help=N_("One report per community (of those chosen)."))
     ] = False,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare", help=N_("The comparison report of the communities chosen.")),
+    ] = False,
+    booklet: Annotated[
+        bool,
+        typer.Option(
+            "--booklet",
+            help=N_(
+                "Also one booklet PDF: cover, contents, the comparison, every report "
+                "(implies --all --compare)."
+            ),
+        ),
+    ] = False,
+    settings: SettingsOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help=N_("Folder for the PDFs."))] = Path(
         "reports"
     ),
@@ -163,42 +177,93 @@ def report(
     scheduler: SchedulerOpt = None,
     shared: SharedOpt = False,
 ) -> None:
-    """Write A4 PDF reports: one per community (--community / --all) or the comparison.
+    """Write A4 PDF reports: one per community chosen, the comparison, a booklet.
 
-    Exit code 1 when a community's report could not be written (the others still are).
+    Choose communities with --city, --district and --community (id or name), or --all.
+    Reports with --compare or --booklet also write manifest.csv and manifest.json (file,
+    community, grade, pages, SHA-256). Exit code 1 when a community's report could not be
+    written (the others still are), 130 when interrupted.
     """
     from cfeval.framework.loader import load_framework
-    from cfeval.report.entry import EDITIONS, check_options, render_batch, render_comparison
-    from cfeval.scoring.engine import score
+    from cfeval.report.entry import EDITIONS, check_options, render_comparison
 
     w, lang = cli_words(), cli_lang()
-    if sum([bool(community), all_, compare]) != 1:
-        raise UsageError(w("choose exactly one of --community ID, --all or --compare"))
-    if edition not in EDITIONS or (compare and edition != "adults"):
+    selection = bool(community or city or district)
+    if not (selection or all_ or compare or booklet):
+        raise UsageError(
+            w("choose what to write: --all, --compare, --booklet, or --community/--city/--district")
+        )
+    if edition not in EDITIONS or ((compare or booklet) and edition != "adults"):
         raise UsageError(
             w("--edition is adults or children (and --compare has only the adults' edition)")
         )
+    report_settings = _settings(settings)  # a bad settings file or logo stops here
     fw = load_framework(framework)
     check_options(fw, lang, date)
     scheduler = _cluster_options(scheduler, shared)
+    result, scales = _scored(fw, survey, audit, mapping, sheet, proposals, show_small_groups)
+    ids = chosen_communities(result, city, district, community)
+    options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa,
+               "settings": report_settings}  # fmt: skip
+    if compare and not (all_ or booklet):
+        path = render_comparison(
+            result, out / f"comparison_{lang}.pdf", community_ids=ids, **options
+        )
+        typer.echo(w("wrote {path}", path=path))
+        return
+    _district(
+        result, out, ids, options, workers, scales, compare or booklet, booklet, edition,
+        scheduler, shared,
+    )  # fmt: skip
+
+
+def _settings(path: Path | None):
+    if path is None:
+        return None
+    from cfeval.report.settings import load_settings
+
+    return load_settings(path)
+
+
+def _scored(fw, survey, audit, mapping, sheet, proposals, show_small_groups):
+    from cfeval.scoring.engine import score
+
     data = read_data(fw, survey, audit, mapping, sheet, proposals)
     if proposals is not None:
         _print_log_issues(data.report, proposals)
-    result = score(fw, data, show_small_groups=show_small_groups)
-    options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa}
-    if compare:
-        path = render_comparison(result, out / f"comparison_{lang}.pdf", **options)
-        typer.echo(w("wrote {path}", path=path))
-        return
-    ids = _chosen(result, community)
+    return score(fw, data, show_small_groups=show_small_groups), _scales(fw, data)
+
+
+def _district(
+    result, out: Path, ids, options, workers, scales, compare: bool, booklet: bool, edition: str,
+    scheduler=None, shared: bool = False,
+) -> None:  # fmt: skip
+    """Reports for ``ids`` (and the comparison, booklet and manifest when asked)."""
+    from cfeval.report.booklet import render_district
+    from cfeval.report.entry import render_batch
+
+    w, lang = cli_words(), options["lang"]
     progress, on_done = _progress(len(ids), w("reports"))
     with progress:
-        outcome = render_batch(
-            result, out, ids, workers=workers, on_done=on_done, reliability=_scales(fw, data),
-            edition=edition, scheduler=scheduler, shared=shared, **options,
-        )  # fmt: skip
+        if compare:
+            done = render_district(
+                result, out, ids, workers=workers, on_done=on_done,
+                reliability=scales, booklet=booklet, scheduler=scheduler, shared=shared,
+                **options,
+            )  # fmt: skip
+            outcome = done.batch
+        else:
+            outcome = render_batch(
+                result, out, ids, workers=workers, on_done=on_done,
+                reliability=scales, edition=edition, scheduler=scheduler, shared=shared,
+                **options,
+            )  # fmt: skip
     typer.echo(w("wrote {n} report(s) to {folder}", n=len(outcome.written), folder=out))
     _print_renamed(outcome.written, lang)
+    if compare:
+        for path in [done.comparison, done.booklet, *done.manifest]:
+            if path is not None:
+                typer.echo("  " + w("wrote {path}", path=path))
     if outcome.failed:
         _print_failures(outcome.failed)
         raise typer.Exit(1)

@@ -11,11 +11,15 @@ import typer
 
 from cfeval.cli.common import (
     AuditOpt,
+    CityOpt,
+    CommunityOpt,
+    DistrictOpt,
     FrameworkArg,
     LangOpt,
     MappingOpt,
     SheetOpt,
     SurveyOpt,
+    chosen_communities,
     console,
     read_data,
 )
@@ -83,6 +87,9 @@ def compare(
     ] = None,
     out: OutOpt = None,
     lang: LangOpt = None,
+    city: CityOpt = None,
+    district: DistrictOpt = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Change of every community between two waves, with an interval for each change.
 
@@ -96,7 +103,12 @@ def compare(
     _check_out(out, _TABLES + _LABELLED)
     fw = load_framework(framework)
     data = read_data(fw, survey, audit, mapping, sheet)
-    changes = wave_changes(score(fw, data), waves)
+    result = score(fw, data)
+    if city or district or community:
+        from cfeval.results.selection import restrict
+
+        result = restrict(result, chosen_communities(result, city, district, community))
+    changes = wave_changes(result, waves)
     written = _write(changes, out, fw, "changes") if out is not None else []
     _print_changes(fw, changes)
     _finish(written, data.report)

@@ -9,6 +9,9 @@ import typer
 
 from cfeval.cli.common import (
     AuditOpt,
+    CityOpt,
+    CommunityOpt,
+    DistrictOpt,
     FrameworkArg,
     LangOpt,
     MappingOpt,
@@ -16,6 +19,7 @@ from cfeval.cli.common import (
     SheetOpt,
     SmallGroupsOpt,
     SurveyOpt,
+    chosen_communities,
     console,
     read_data,
 )
@@ -44,6 +48,9 @@ def score(
     ] = None,
     lang: LangOpt = None,
     show_small_groups: SmallGroupsOpt = False,
+    city: CityOpt = None,
+    district: DistrictOpt = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Score every community: print score, interval and grade, optionally write them.
 
@@ -62,6 +69,10 @@ def score(
     fw = load_framework(framework)
     data = read_data(fw, survey, audit, mapping, sheet, proposals)
     result = score_data(fw, data, show_small_groups=show_small_groups)
+    if city or district or community:
+        from cfeval.results.selection import restrict
+
+        result = restrict(result, chosen_communities(result, city, district, community))
     if out is not None:
         result.write(out)
     _print_scores(fw, result)

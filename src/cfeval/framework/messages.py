@@ -66,10 +66,12 @@ def strip_tags(loc: tuple, data: Any) -> tuple:
     return tuple(out)
 
 
-def explain(e: dict, data: Any) -> tuple[Loc, Msg]:
+def explain(e: dict, data: Any, root: type[BaseModel] = Framework) -> tuple[Loc, Msg]:
     """A pydantic error (from ``err.errors()``) as (file location, message in words).
 
-    ``data`` is the plain YAML value the model was validated from.
+    ``data`` is the plain YAML value the model was validated from; ``root`` the model it
+    was validated against (the framework, or another file read the same way, such as the
+    report settings), whose keys are offered for a mistyped one.
     """
     raw_loc = tuple(e["loc"])
     kind, value = e["type"], e.get("input")
@@ -79,17 +81,23 @@ def explain(e: dict, data: Any) -> tuple[Loc, Msg]:
         want = "a whole number" if kind.startswith("int") else "text"
         return loc, Msg("the key {key} must be {want}", key=_show(value), want=Msg(want))
     for explainer in (_explain_keys, _explain_rule_tag, _explain_text, _explain_value):
-        message = explainer(e, loc, raw_loc)
+        message = (
+            explainer(e, loc, raw_loc, root)
+            if explainer is _explain_keys
+            else explainer(e, loc, raw_loc)
+        )
         if message is not None:
             return message
     return loc, Msg(e["msg"])
 
 
-def _explain_keys(e: dict, loc: Loc, raw_loc: tuple) -> tuple[Loc, Msg] | None:
+def _explain_keys(
+    e: dict, loc: Loc, raw_loc: tuple, root: type[BaseModel] = Framework
+) -> tuple[Loc, Msg] | None:
     kind = e["type"]
     name = loc[-1] if loc else "framework"
     if kind == "extra_forbidden":
-        valid = _valid_keys(raw_loc[:-1])
+        valid = _valid_keys(raw_loc[:-1], root)
         close = difflib.get_close_matches(str(name), valid, n=1, cutoff=0.6) if valid else []
         if close:
             return loc, Msg(
@@ -232,9 +240,9 @@ def _kind(value: Any) -> str | Msg:
 # --------------------------------------------------------------------------- model introspection
 
 
-def _valid_keys(loc: tuple) -> list[str]:
+def _valid_keys(loc: tuple, root: type[BaseModel] = Framework) -> list[str]:
     """Field names of the model at pydantic location ``loc`` (tags included), or []."""
-    tp: Any = Framework
+    tp: Any = root
     for part in loc:
         tp = _step(tp, part)
         if tp is None:

@@ -141,7 +141,12 @@ def _construct(
         return [
             _construct(loader, item, (*loc, i), out, stack) for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # `2024-13-01` matches YAML's date pattern but is no date (PyYAML raises a bare
+        # ValueError): keep the text, and the model says at this place why it is wrong.
+        return node.value
 
 
 def _runaway_quote(text: str, error_line: int) -> yaml.Mark | None:

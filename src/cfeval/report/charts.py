@@ -385,11 +385,16 @@ def ranking(
     colours: Sequence[str],
     *,
     xlabel: str,
+    headers: Sequence[int] = (),
 ) -> str:
-    """Communities ranked by score, best at the top, each with its 95% interval."""
+    """Communities ranked by score, best at the top, each with its 95% interval.
+
+    Rows whose index is in ``headers`` are group titles (city · district): written in
+    bold, with no point or interval.
+    """
     plt = _pyplot()
     n = len(names)
-    fig, ax = plt.subplots(figsize=(6.6, 0.6 + 0.26 * n))
+    fig, ax = plt.subplots(figsize=(6.6, 0.6 + _row_height(n) * n))
     ys = list(range(n))
     ax.hlines(
         ys,
@@ -403,6 +408,7 @@ def ranking(
         if not (math.isnan(lo) or math.isnan(hi)):
             ax.hlines(y, lo, hi, color=INK, linewidth=1, zorder=2)
     ax.set_yticks(ys, list(names), fontsize=7.5 if n > 25 else 8.5)
+    _bold_headers(ax, headers)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
@@ -413,17 +419,30 @@ def ranking(
     return _to_uri(fig)
 
 
-def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float]]) -> str:
-    """Community × dimension scores (0-100) as a coloured grid with the numbers written in."""
+def heatmap(
+    rows: Sequence[str],
+    cols: Sequence[str],
+    values: Sequence[Sequence[float]],
+    headers: Sequence[int] = (),
+) -> str:
+    """Community × dimension scores (0-100) as a coloured grid with the numbers written in.
+
+    Rows in ``headers`` are group titles: a blank band with the title in bold.
+    """
     plt = _pyplot()
     import numpy as np
 
     data = np.array(values, dtype=float).reshape(len(rows), len(cols))
-    fig, ax = plt.subplots(figsize=(min(7.0, 1.8 + 0.95 * len(cols)), 0.7 + 0.26 * len(rows)))
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(min(7.0, 1.8 + 0.95 * len(cols)), 0.7 + _row_height(n) * n))
     masked = np.ma.masked_invalid(data)
     cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#eeeeee")
     ax.imshow(masked, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    titles = set(headers)
     for i in range(data.shape[0]):
+        if i in titles:
+            ax.axhspan(i - 0.5, i + 0.5, color="white", zorder=2)
+            continue
         for j in range(data.shape[1]):
             v = data[i, j]
             ax.text(
@@ -438,10 +457,23 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
     ax.set_xticks(range(len(cols)), [_wrap(c, 6) for c in cols], fontsize=8)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)), list(rows), fontsize=7.5 if len(rows) > 25 else 8.5)
+    _bold_headers(ax, headers)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     return _to_uri(fig)
+
+
+def _row_height(n: int) -> float:
+    """Inches per community row: a full page of rows still fits the page's chart height."""
+    return 0.26 if n <= 25 else 0.21
+
+
+def _bold_headers(ax, headers: Sequence[int]) -> None:
+    labels = ax.get_yticklabels()
+    for i in headers:
+        labels[i].set_fontweight("bold")
+        labels[i].set_color("#1f6f8b")
 
 
 def grade_distribution(

@@ -1,5 +1,10 @@
 """The comparison report's context: ranking with intervals, heatmap, grades by city.
 
+Readable at any size: the rows are grouped by city · district and cut into pages of
+:data:`~cfeval.report.paging.PAGE_ROWS` communities (:mod:`cfeval.report.paging`); each
+page has its own ranking chart, heatmap and table (with the table head repeated), and
+every district gets a summary page when there are several.
+
 Built like a community's context (:mod:`cfeval.report.context`): results only, words from
 the report catalogue, numbers and dates for the locale, names with phone and ID-card
 numbers masked.
@@ -27,6 +32,8 @@ from cfeval.report.basics import (
     version,
 )
 from cfeval.report.changes import comparison_changes
+from cfeval.report.paging import district_summaries, group_key, paginate
+from cfeval.report.settings import letterhead
 from cfeval.report.text import NOT_APPLICABLE, report_words
 
 __all__ = ["build_comparison_context"]
@@ -55,6 +62,10 @@ def _names(result) -> dict[str, str]:
     }
 
 
+def _text(value) -> str:
+    return "" if value is None or value != value else mask_pii(value)
+
+
 def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
     table = []
     ranked = len(comm) >= MIN_PEERS_FOR_RANK  # a rank among one or two says nothing
@@ -64,7 +75,12 @@ def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
                 "rank": i if ranked else NOT_APPLICABLE,
                 "id": mask_pii(r.community_id),
                 "name": mask_pii(getattr(r, "name", "")) or mask_pii(r.community_id),
-                "city": mask_pii(getattr(r, "city", "")),
+                "city": _text(getattr(r, "city", "")),
+                "district": _text(getattr(r, "district", "")),
+                "_id": str(r.community_id),
+                "_score": _num(r.score),
+                "_lo": _num(r.ci_low),
+                "_hi": _num(r.ci_high),
                 "score": fmt(w, r.score),
                 "interval": interval(w, r),
                 "grade": shown_grade(r, grades, fw),
@@ -76,25 +92,48 @@ def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
 
 
 def _charts(result, comm, table: list[dict], grades: dict, fw, wave: str, w: Words, t) -> dict:
+    """The cover's grades by city, and each page's ranking chart and heatmap."""
     from cfeval.report import charts
 
-    names = [row["name"] for row in table]
-    nan = float("nan")
-    ranking = charts.ranking(
-        names,
-        [float(x) for x in comm["score"]],
-        [_num(x) if _num(x) is not None else nan for x in comm["ci_low"]],
-        [_num(x) if _num(x) is not None else nan for x in comm["ci_high"]],
-        [row["grade"]["colour"] for row in table],
-        xlabel=t["overall"],
-    )
     scores = result.scores[result.scores["wave"].astype(str) == wave]
-    matrix = []
-    for cid in comm["community_id"]:
-        sub = scores[scores["community_id"] == cid].set_index("node_id")["score"]
-        matrix.append([float(sub.get(d.id, nan)) for d in fw.dimensions])
-    heat = charts.heatmap(names, [w.label(d.label) for d in fw.dimensions], matrix)
+    wide = scores[scores["node_id"].isin([d.id for d in fw.dimensions])].pivot_table(
+        index="community_id", columns="node_id", values="score", aggfunc="last"
+    )
+    nan = float("nan")
+    pages = []
+    for page in paginate(table, t["not_applicable"]):
+        rows: list[dict | None] = []
+        headers: list[int] = []
+        for block in page:
+            if len(page) > 1 or block["label"] != page[0]["label"] or _grouped(table):
+                headers.append(len(rows))
+                rows.append({"name": block["label"]})
+            rows.extend(block["rows"])
+        names = [r["name"] for r in rows]
+        real = [r for r in rows if "_id" in r]
 
+        def col(key, rows=rows):
+            return [r.get(key) if r.get(key) is not None else nan for r in rows]
+
+        matrix = [
+            [float(wide.at[r["_id"], d.id]) if "_id" in r and r["_id"] in wide.index
+             and d.id in wide.columns else nan for d in fw.dimensions]
+            for r in rows
+        ]  # fmt: skip
+        pages.append(
+            {
+                "blocks": page,
+                "ranking": charts.ranking(
+                    names, col("_score"), col("_lo"), col("_hi"),
+                    [r["grade"]["colour"] if "_id" in r else "#ffffff" for r in rows],
+                    xlabel=t["overall"], headers=headers,
+                ),
+                "heatmap": charts.heatmap(
+                    names, [w.label(d.label) for d in fw.dimensions], matrix, headers=headers
+                ),
+                "count": len(real),
+            }
+        )  # fmt: skip
     cities = [mask_pii(c) or t["not_applicable"] for c in comm.get("city", [""] * len(comm))]
     city_order = sorted(set(cities))
     counts = [[0] * len(grades) for _ in city_order]
@@ -107,7 +146,12 @@ def _charts(result, comm, table: list[dict], grades: dict, fw, wave: str, w: Wor
         counts,
         [g["colour"] for g in grades.values()],
     )
-    return {"ranking": ranking, "heatmap": heat, "distribution": dist}
+    return {"pages": pages, "distribution": dist}
+
+
+def _grouped(table: list[dict]) -> bool:
+    """Whether the comparison spans several cities or districts (then groups are named)."""
+    return len({group_key(r) for r in table}) > 1
 
 
 def build_comparison_context(
@@ -119,8 +163,11 @@ def build_comparison_context(
     wave: str | None = None,
     community_ids: Iterable[str] | None = None,
     sensitivity=None,
+    settings=None,
 ) -> dict:
     """Context of the comparison report: ranking with intervals, heatmap, grades by city.
+
+    ``settings`` (:class:`~cfeval.report.settings.ReportSettings`) adds the letterhead.
 
     ``wave`` defaults to :func:`~cfeval.report.basics.main_wave`; ``lang`` None speaks
     the environment's language. ``sensitivity`` (a :class:`cfeval.SensitivityResult`)
@@ -134,11 +181,12 @@ def build_comparison_context(
     wave = main_wave(result) if wave is None else wave
     comm = _communities(result, wave, community_ids)
     table = _table(comm, grades, fw, w)
+    day = date or dt.date.today()
     return {
         "lang": lang,
         "t": t,
         "doc_title": t["comparison_title"],
-        "date": w.date(date or dt.date.today()),
+        "date": w.date(day),
         "framework": {"id": fw.id, "title": w.label(fw.title), "version": fw.version},
         "count": len(table),
         "wave": mask_pii(wave),
@@ -151,6 +199,17 @@ def build_comparison_context(
         "rank_intervals": _rank_intervals(sensitivity, result, wave, comm, lang, w),
         "fingerprint": fingerprint(result),
         "version": version(),
+        "letterhead": letterhead(settings, lang, day, None),
+        "summaries": district_summaries(table, list(grades.values()), w, t["not_applicable"]),
+        "summary_words": {
+            "title": w("Districts"),
+            "median": w("Median score"),
+            "range": w("Lowest to highest score"),
+            "best": w("Highest scores"),
+            "lowest": w("Lowest scores"),
+        },
+        "page_of": w("page {page} of {pages}"),
+        "continued": w("(continued)"),
     }
 
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfeval._safety import file_stems
+from cfeval._safety import file_stems, readable_stems
 from cfeval.errors import CfevalError, UsageError
 from cfeval.i18n import Msg, resolve_lang
 from cfeval.report.basics import check_lang, framework_of, main_wave
 from cfeval.report.comparison import build_comparison_context
 from cfeval.report.context import build_context, mask_pii
 from cfeval.report.render import RenderLog, render_html, write_pdf
+from cfeval.report.settings import letterhead, number_fields
 
 #: The editions of a community report: for the adults, or for the children themselves.
 EDITIONS = ("adults", "children")
@@ -99,12 +100,15 @@ def render_report(
     log: RenderLog | None = None,
     reliability=None,
     edition: str = "adults",
+    settings=None,
 ) -> Path:
     """Write one community's A4 report to ``path`` (a PDF, written atomically).
 
     ``reliability`` (the ``scales`` frame of :func:`cfeval.reliability`) lists the scales
     below 0.7 in the method appendix. ``edition="children"`` writes the children's edition
     instead: 2-4 pages for children aged 8 to 14 (:mod:`cfeval.report.children`).
+    ``settings`` (:func:`cfeval.load_settings`) puts the letterhead on it: issuer, logo,
+    report number, signatures, footer.
 
     >>> render_report(result, "C001", "out/C001_zh.pdf", lang="zh", date="2024-06-01")  # doctest: +SKIP
     """
@@ -120,14 +124,19 @@ def render_report(
             result, community_id, framework=framework, lang=lang, date=_parse_date(date), wave=wave
         )
         return write_pdf(render_html("children.html.j2", ctx), path, pdfa=pdfa, log=log)
+    day = _parse_date(date)
     ctx = build_context(
         result,
         community_id,
         framework=framework,
         lang=lang,
-        date=_parse_date(date),
+        date=day,
         wave=wave,
         reliability=reliability,
+    )
+    issued = getattr(settings, "date_of_issue", None) or day
+    ctx["letterhead"] = letterhead(
+        settings, ctx["lang"], day, number_fields(result, community_id, issued)
     )
     return write_pdf(render_html("report.html.j2", ctx), path, pdfa=pdfa, log=log)
 
@@ -143,9 +152,12 @@ def render_comparison(
     community_ids: Iterable[str] | None = None,
     pdfa: bool = False,
     sensitivity=None,
+    settings=None,
 ) -> Path:
-    """Write the comparison report of many communities to ``path``; with ``sensitivity``
-    (from :func:`cfeval.sensitivity`) it shows the communities' rank intervals."""
+    """Write the comparison report of many communities to ``path`` (grouped by city and
+    district, a page per district's summary, ranking and heatmap in pages); with
+    ``sensitivity`` (from :func:`cfeval.sensitivity`) it shows the communities' rank
+    intervals."""
     ctx = build_comparison_context(
         result,
         framework=framework,
@@ -154,6 +166,7 @@ def render_comparison(
         wave=wave,
         community_ids=community_ids,
         sensitivity=sensitivity,
+        settings=settings,
     )
     return write_pdf(render_html("comparison.html.j2", ctx), path, pdfa=pdfa)
 
@@ -217,6 +230,7 @@ def _render_one(community_id: str) -> tuple[str, str | None, str | None]:
             pdfa=opts["pdfa"],
             reliability=opts.get("reliability"),
             edition=edition,
+            settings=opts.get("settings"),
         )
     except CfevalError as exc:
         return community_id, None, str(exc)
@@ -241,12 +255,16 @@ def render_batch(
     reliability=None,
     scheduler=None,
     shared: bool = False,
+    settings=None,
+    names: dict[str, str] | None = None,
 ) -> BatchOutcome:
     """Render one report per community into ``out_dir`` across worker processes.
 
     A community that fails is recorded in :attr:`BatchOutcome.failed` and the batch goes
     on. ``workers`` defaults to every core; ``1`` renders in this process. ``wave``
-    defaults to each community's latest. ``reliability`` as for :func:`render_report`.
+    defaults to each community's latest. ``reliability`` and ``settings`` as for
+    :func:`render_report`. ``names`` (id → name) makes readable file names,
+    ``<id>_<name>_<lang>.pdf`` (:func:`cfeval._safety.readable_stems`).
 
     ``scheduler`` runs the batch on a Dask cluster instead: an address (``tcp://host:8786``,
     ``local:N``) or a ``distributed.Client``; None means ``$CFEVAL_SCHEDULER`` if set
@@ -270,8 +288,9 @@ def render_batch(
         "edition": edition,
         "wave": wave,
         "reliability": reliability,
+        "settings": settings,
         # Names for the whole run at once: ids that differ only in case stay apart.
-        "stems": file_stems(ids),
+        "stems": readable_stems(ids, names) if names else file_stems(ids),
     }
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     outcome = BatchOutcome()

@@ -98,28 +98,34 @@ class Sample:
     injected: list[dict[str, Any]] = field(default_factory=list)
 
 
-def communities(seed: int = DEFAULT_SEED) -> list[Community]:
-    """The 24 fictional communities (12 per city) with their latent quality.
+def communities(seed: int = DEFAULT_SEED, per_district: int = 3) -> list[Community]:
+    """The fictional communities (four districts per city, ``per_district`` in each: 24 by
+    default) with their latent quality.
 
     Qualities are evenly spread from 0.47 to 0.90 within each city (plus jitter) and
     shuffled, so every grade band is populated; four communities per city have a wave 2.
+    A larger ``per_district`` (a whole district for printing tests: 25 gives 200) reuses
+    the names with a number (``桂花巷2社区``); the default draws exactly the shipped sample.
     """
     import numpy as np
 
+    if per_district < 1:
+        raise ValueError("per_district must be at least 1")
     rng = np.random.default_rng(seed)
     out = []
-    for code, city, districts, names in _CITIES:
-        n = len(names)
+    for code, city, districts, base_names in _CITIES:
+        n = len(districts) * per_district
         quality = np.clip(np.linspace(0.47, 0.90, n) + rng.normal(0, 0.02, n), 0.05, 0.99)
         quality = quality[rng.permutation(n)]
-        second = rng.choice(n, size=4, replace=False)
+        second = rng.choice(n, size=min(4, n), replace=False)
         improvement = rng.uniform(0.03, 0.08, n)
-        for i, name in enumerate(names):
-            dcode, district = districts[i // 3]
+        for i in range(n):
+            base, round_ = base_names[i % len(base_names)], i // len(base_names)
+            dcode, district = districts[i // per_district]
             out.append(
                 Community(
-                    id=f"{code}-{dcode}-{i % 3 + 1:03d}",
-                    name=f"{name}社区",
+                    id=f"{code}-{dcode}-{i % per_district + 1:03d}",
+                    name=f"{base}{round_ + 1 if round_ else ''}社区",
                     city=city,
                     district=district,
                     quality=round(float(quality[i]), 4),
@@ -207,8 +213,10 @@ def draw_survey(fw, comms, att, rng) -> pd.DataFrame:
                         "gender": np.where(female, "female", "male"),
                     }
                 )
-                block[[it.id for it in items]] = values
-                blocks.append(block)
+                # One frame for the answers, joined once: setting ~30 columns one by one
+                # made 200 communities take half a minute.
+                answers = pd.DataFrame(values, columns=[it.id for it in items])
+                blocks.append(pd.concat([block, answers], axis=1))
     survey = pd.concat(blocks, ignore_index=True)
     survey["wave"] = survey["wave"].astype("int64")
     survey["age"] = survey["age"].astype("Int64")

@@ -64,26 +64,29 @@ _FIXED_ISO = "2024-01-01T00:00:00Z"
 
 
 def generate(
-    framework: Framework, seed: int = DEFAULT_SEED, *, broken: bool = True
+    framework: Framework, seed: int = DEFAULT_SEED, *, broken: bool = True, per_district: int = 3
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthetic ``(survey, audit)`` frames for ``framework``, fully determined by ``seed``.
 
     Columns follow docs/architecture.md: survey ``community_id, wave, respondent,
     respondent_id, weight, city, district, age, gender`` then every item id; audit
     ``community_id, wave, name, city, district`` then every field id (booleans as 1/0).
-    ``broken=False`` leaves out the deliberately broken rows and the blank audit cell.
+    ``broken=False`` leaves out the deliberately broken rows and the blank audit cell;
+    ``per_district`` communities in each of the eight districts (3: the shipped 24).
 
     >>> survey, audit = generate(fw, seed=7)  # doctest: +SKIP
     """
-    sample = build(framework, seed, broken=broken)
+    sample = build(framework, seed, broken=broken, per_district=per_district)
     return sample.survey, sample.audit
 
 
-def build(framework: Framework, seed: int = DEFAULT_SEED, *, broken: bool = True) -> Sample:
+def build(
+    framework: Framework, seed: int = DEFAULT_SEED, *, broken: bool = True, per_district: int = 3
+) -> Sample:
     """Like :func:`generate`, but also returns the communities and the injected problems."""
     import numpy as np
 
-    comms = communities(seed)
+    comms = communities(seed, per_district)
     # Each framework gets its own stream; crc32 (not hash()) keeps it stable across runs.
     rng = np.random.default_rng([seed, zlib.crc32(framework.id.encode("utf-8"))])
     att = draw_attainments(framework, comms, rng)
