@@ -364,3 +364,6 @@ def test_report_booklet_for_a_district_by_name(tmp_path):
     one = _cfeval("score", "chengdu-community", "--survey", SAMPLE / "survey.csv",
                   "--audit", SAMPLE / "audit.csv", "--community", "桂花巷", cwd=tmp_path)  # fmt: skip
     assert "CD-JJ-001" in one.stdout and "CD-JJ-002" not in one.stdout, one.stdout
+    waves = _cfeval("compare", "chengdu-community", "--survey", SAMPLE / "survey.csv",
+                    "--audit", SAMPLE / "audit.csv", "--city", "杭州", cwd=tmp_path)  # fmt: skip
+    assert "HZ-" in waves.stdout and "CD-" not in waves.stdout, waves.stdout

@@ -75,7 +75,12 @@ def render_district(
     PosixPath('out/booklet_zh.pdf')
     """
     from cfeval.report.basics import framework_of
-    from cfeval.report.entry import _parse_date, render_batch, render_comparison
+    from cfeval.report.entry import (
+        BatchInterrupted,
+        _parse_date,
+        render_batch,
+        render_comparison,
+    )
 
     fw = framework_of(result, framework)
     lang = resolve_lang(lang)
@@ -92,16 +97,20 @@ def render_district(
         pdfa=pdfa, names=community_names(result), scheduler=scheduler, shared=shared,
         **options,
     )  # fmt: skip
-    comparison = render_comparison(
-        result, out / f"comparison_{lang}.pdf", community_ids=ids, pdfa=pdfa, **options
-    )
-    outcome = DistrictOutcome(batch, comparison)
-    if booklet:
-        outcome.booklet = write_booklet(
-            result, batch.written, out / f"booklet_{lang}.pdf", community_ids=ids, **options
+    try:
+        comparison = render_comparison(
+            result, out / f"comparison_{lang}.pdf", community_ids=ids, pdfa=pdfa, **options
         )
-    outcome.rows = manifest_rows(result, batch.written, out, wave, comparison, outcome.booklet)
-    outcome.manifest = write_manifest(outcome.rows, out)
+        outcome = DistrictOutcome(batch, comparison)
+        if booklet:
+            outcome.booklet = write_booklet(
+                result, batch.written, out / f"booklet_{lang}.pdf", community_ids=ids, **options
+            )
+        outcome.rows = manifest_rows(result, batch.written, out, wave, comparison, outcome.booklet)
+        outcome.manifest = write_manifest(outcome.rows, out)
+    except KeyboardInterrupt:
+        # Every file is written atomically: what was finished is whole, the rest absent.
+        raise BatchInterrupted(batch, len(ids), out) from None
     return outcome
 
 

@@ -19,6 +19,8 @@ __all__ = ["PAGE_ROWS", "group_key", "paginate", "district_summaries"]
 
 #: Communities on one page of the ranking, the heatmap and the table.
 PAGE_ROWS = 30
+#: A district with fewer communities shares its summary page with the next small one.
+SMALL_DISTRICT = 10
 
 
 def group_key(row: dict) -> tuple[str, str]:
@@ -67,7 +69,8 @@ def paginate(table: list[dict], none: str, limit: int = PAGE_ROWS) -> list[list[
 
 def district_summaries(table: list[dict], grades: list[dict], w: Words, none: str) -> list[dict]:
     """Per city · district: how many communities, median and range of scores, the count of
-    each grade, and its best and lowest communities (as ranked)."""
+    each grade, and its best and lowest communities (as ranked). A district's summary is a
+    page of its own; small ones (:data:`SMALL_DISTRICT`) share pages."""
     out = []
     for key, rows in _groups(table):
         scores = [r["_score"] for r in rows if r["_score"] is not None]
@@ -79,6 +82,7 @@ def district_summaries(table: list[dict], grades: list[dict], w: Words, none: st
             {
                 "label": group_label(key, none),
                 "count": len(rows),
+                "small": len(rows) < SMALL_DISTRICT,
                 "scored": len(scores),
                 "median": w.score(statistics.median(scores)) if scores else "—",
                 "mean": w.score(statistics.fmean(scores)) if scores else "—",

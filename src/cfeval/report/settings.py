@@ -17,6 +17,7 @@ logo is refused before any report is rendered.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import string
@@ -42,6 +43,7 @@ __all__ = [
 NUMBER_FIELDS = ("city", "district", "community", "year", "seq")
 _INT_SPEC = re.compile(r"0?[1-9]?d")  # {seq}, {seq:3d}, {seq:03d}
 _SIZE_CAP = 64 * 1024  # a settings file is a few lines
+_NOT_A_MAPPING = Msg("report settings are `key: value` lines (issuer:, number:, logo: ...)")
 
 
 class SettingsError(FrameworkError):
@@ -232,7 +234,13 @@ def parse_settings(
     try:
         located = compose(text, source)
     except FrameworkError as err:
-        raise SettingsError(err.problems, source) from None
+        problems = [
+            dataclasses.replace(p, message=_NOT_A_MAPPING)
+            if getattr(p.message, "msgid", "").startswith("a framework is a mapping")
+            else p
+            for p in err.problems
+        ]
+        raise SettingsError(problems, source) from None
     problems = [
         Problem(source, line + 1, col + 1, _dotted(loc), msg)
         for loc, (line, col), msg in located.problems

@@ -135,11 +135,20 @@ def _by_community(comm, values: Sequence[str]) -> set[str]:
                 Msg("the name {value!r} is shared by several communities: {candidates}; "
                     "give the id", value=value, candidates=describe_candidates(cands))
             )  # fmt: skip
+        if not cands:  # nothing alike: say which ids there are
+            known = sorted(ids.values())
+            raise UsageError(
+                Msg(
+                    "no community with the id or name {value!r}; known: {known}",
+                    value=value,
+                    known=", ".join(known[:10]) + (" ..." if len(known) > 10 else ""),
+                )
+            )
         raise UsageError(
             Msg(
                 "no community with the id or name {value!r}; closest: {candidates}",
                 value=value,
-                candidates=describe_candidates(cands) or "—",
+                candidates=describe_candidates(cands),
             )
         )
     return out

@@ -216,6 +216,13 @@ def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataF
             if col in eng.audit.columns
             else None
         )
+        # Without an audit row, a community's city and district are its respondents'
+        # (the survey's optional columns), so places can still be chosen and grouped.
+        if col != "name" and col in eng.survey.columns and len(eng.survey):
+            first = eng.survey.assign(_u=eng.row_unit).groupby("_u")[col].first()
+            from_survey = pd.Series(first.reindex(range(eng.U)).to_numpy(dtype=object))
+            have = pd.Series(communities[col].to_numpy(dtype=object))
+            communities[col] = have.where(have.notna(), from_survey).to_numpy(dtype=object)
     root_rows = scores[scores["kind"] == "total"].reset_index(drop=True)
     for col in ("score", "points", "max_points", "ci_low", "ci_high", "coverage"):
         communities[col] = root_rows[col].to_numpy()
