@@ -104,8 +104,9 @@ def render_district(
         outcome = DistrictOutcome(batch, comparison)
         if booklet:
             outcome.booklet = write_booklet(
-                result, batch.written, out / f"booklet_{lang}.pdf", community_ids=ids, **options
-            )
+                result, batch.written, out / f"booklet_{lang}.pdf", community_ids=ids,
+                comparison_pages=pdf_pages(comparison), **options,
+            )  # fmt: skip
         outcome.rows = manifest_rows(result, batch.written, out, wave, comparison, outcome.booklet)
         outcome.manifest = write_manifest(outcome.rows, out)
     except KeyboardInterrupt:
@@ -214,9 +215,14 @@ def write_booklet(
     date: dt.date | None = None,
     wave: str | None = None,
     settings=None,
+    comparison_pages: int | None = None,
 ) -> Path:
     """The booklet: cover, contents, comparison, then the reports in ``written`` (id → PDF),
-    in the comparison's order (by city · district, best first); written atomically."""
+    in the comparison's order (by city · district, best first); written atomically.
+
+    ``comparison_pages`` (of the same comparison rendered on its own) lets the front be
+    laid out once instead of twice when its length is guessed right from it.
+    """
     from io import BytesIO
 
     from pypdf import PdfReader, PdfWriter
@@ -244,7 +250,9 @@ def write_booklet(
                 {"name": r["name"], "id": r["id"], "grade": r["grade"], "_id": r["_id"]}
                 for r in rows
             ]
-    front_pages = 0
+    toc_pages = -(-len(entries) // TOC_ROWS) or 1
+    # cover + contents + the comparison's own pages (its cover becomes the grades page)
+    front_pages = 1 + toc_pages + comparison_pages if comparison_pages else 0
     for _ in range(3):  # the front's own length decides where the reports start
         start = front_pages + 1
         for e in entries:
