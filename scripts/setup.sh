@@ -7,12 +7,14 @@
 #   libharfbuzz-subset0               font subsetting; without it writing a PDF is ~10x slower
 #   fonts-noto-cjk                    Chinese text, with a real bold face
 #   poppler-utils                     pdftotext/pdffonts/pdfdetach, used by the tests
+#   chromium                          the browser the web workbench's tests drive (Playwright
+#                                     is pointed at it; it never downloads a browser)
 # Then the Python package with its test extra: pip install -e ".[test]".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON="${PYTHON:-$(command -v python3 || command -v python || true)}"
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium)
 # A bare machine may lack Python itself, pip, or the `python` name the test command uses.
 [[ -n "$PYTHON" ]] || packages+=(python3)
 [[ -n "$PYTHON" ]] && "$PYTHON" -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)

@@ -70,6 +70,7 @@ _API = {
     "write_progress": "cfeval.collect.progress",
     "sensitivity": "cfeval.results.sensitivity",
     "SensitivityResult": "cfeval.results.sensitivity",
+    "serve": "cfeval.web.server",
 }
 
 __all__ = ["__version__", *_API]

@@ -34,6 +34,7 @@ from cfeval.cli import (
     score,
     sensitivity,
     tools,
+    web,
 )
 from cfeval.cli.common import LangOpt
 from cfeval.cli.language import CfevalCommand, CfevalGroup
@@ -94,6 +95,7 @@ for _command in (
     tools.reference,
     collect.template,
     collect.progress,
+    web.serve,
 ):
     app.command(cls=CfevalCommand)(_command)
 app.add_typer(frameworks.app, name="frameworks")
