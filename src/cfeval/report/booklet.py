@@ -250,7 +250,13 @@ def write_booklet(
                 {"name": r["name"], "id": r["id"], "grade": r["grade"], "_id": r["_id"]}
                 for r in rows
             ]
-    toc_pages = -(-len(entries) // TOC_ROWS) or 1
+    # The first contents page also lists the comparison's sections: it takes fewer entries,
+    # so that it never runs over onto an unheaded page.
+    first = TOC_ROWS - 10
+    toc = [entries[:first]] + [
+        entries[i : i + TOC_ROWS] for i in range(first, len(entries), TOC_ROWS)
+    ]
+    toc_pages = len(toc)
     # cover + contents + the comparison's own pages (its cover becomes the grades page)
     front_pages = 1 + toc_pages + comparison_pages if comparison_pages else 0
     for _ in range(3):  # the front's own length decides where the reports start
@@ -259,7 +265,6 @@ def write_booklet(
             if "_id" in e:
                 e["page"] = start
                 start += len(readers[e["_id"]].pages)
-        toc = [entries[i : i + TOC_ROWS] for i in range(0, len(entries), TOC_ROWS)] or [[]]
         html = render_html(
             "booklet.html.j2",
             {**ctx, "booklet": True, "toc": toc,
