@@ -35,8 +35,35 @@ def _digests(framework_id: str, folder: str, tmp: Path) -> dict[str, str]:
     out = {}
     for fmt in FORMATS:
         path = result.write(tmp / f"{framework_id}.{fmt}")
-        out[fmt] = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = xlsx_content(path) if fmt == "xlsx" else path.read_bytes()
+        out[fmt] = hashlib.sha256(data).hexdigest()
     return out
+
+
+def xlsx_content(path: Path) -> bytes:
+    """What a workbook holds, as canonical JSON: per sheet its name, frozen panes, filter
+    range and every non-empty cell's position, value (numbers exactly, as ``repr``), number
+    format, bold and quote prefix (formula safety).
+
+    The XLSX pin is on this content, not on the file's bytes: the writer (XlsxWriter since
+    the 5,000-community workbook had to come down from 77 s) chooses how a workbook is
+    spelled in XML (inline or shared strings, style order, column-width padding), which
+    says nothing about what a reader sees. The pin was taken from the openpyxl workbook
+    before the change, so the same content is what this test checks.
+    """
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    doc = []
+    for ws in wb.worksheets:
+        cells = [
+            [c.coordinate, repr(c.value), c.number_format, bool(c.font.b), bool(c.quotePrefix)]
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        ]
+        doc.append([ws.title, ws.freeze_panes, ws.auto_filter.ref, cells])
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
 @pytest.mark.parametrize("framework_id", sorted(CASES))

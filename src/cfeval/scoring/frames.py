@@ -20,8 +20,11 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["score_frames", "by_group_frame"]
+__all__ = ["score_frames", "by_group_frame", "repeated_text"]
 
+#: Node and group statuses, sorted (the categories of the ``status`` columns).
+STATUSES = ("insufficient", "missing", "ok", "veto")
+_INSUFFICIENT, _MISSING, _OK = (STATUSES.index(s) for s in ("insufficient", "missing", "ok"))
 _COLUMNS = ("score", "points", "max_points", "df", "low", "high", "n", "coverage", "gain", "status")
 
 
@@ -34,7 +37,7 @@ def score_frames(eng: Any, values: dict) -> dict[str, Any]:
     veto_hit, veto_cap, veto_notes = vetoes(eng)
     g_before, grade = _grades(eng.fw, cols["score"][0], veto_hit, veto_cap)
     grade, grade_status = grade_status_of(eng.fw, grade, cols["coverage"][0])
-    cols["status"][0] = np.where(veto_hit, "veto", cols["status"][0]).astype(object)
+    cols["status"][0] = np.where(veto_hit, STATUSES.index("veto"), cols["status"][0])
     scores = _scores(eng, cols, grade, grade_status)
     communities = _communities(eng, scores, grade, g_before, bonus, veto_hit)
     communities.insert(communities.columns.get_loc("grade") + 1, "grade_status", grade_status)
@@ -131,9 +134,7 @@ def _node_columns(eng: Any, values: dict, bonus: np.ndarray) -> dict[str, list]:
         else:
             pts, sc = att * node.max_points, 100 * att
             gain = np.minimum(base + T * C[idx] * (1 - att) + bonus, T) - root_points
-        status = np.where(
-            v.cov == 0, "missing", np.where(v.insufficient, "insufficient", "ok")
-        ).astype(object)
+        status = np.where(v.cov == 0, _MISSING, np.where(v.insufficient, _INSUFFICIENT, _OK))
         cols["score"].append(sc)
         cols["points"].append(pts)
         cols["max_points"].append(np.full(U, node.max_points))
@@ -152,10 +153,14 @@ def _grades(fw, root_score: np.ndarray, veto_hit: np.ndarray, veto_cap: np.ndarr
     import numpy as np
 
     grade_ids = [g.id for g in fw.scoring.grades]
-    g_before = np.array(
-        [fw.grade_for(x).id if np.isfinite(x) else None for x in root_score], dtype=object
-    )
-    g_idx = np.array([grade_ids.index(g) if g is not None else -1 for g in g_before])
+    # Framework.grade_for, for every unit at once: the first grade (highest first) whose
+    # minimum the score reaches, else the lowest; -1 without a score.
+    mins = np.array([g.min - 1e-9 for g in fw.scoring.grades])
+    reached = root_score[:, None] >= mins[None, :]
+    g_idx = np.where(reached.any(axis=1), reached.argmax(axis=1), len(grade_ids) - 1)
+    g_idx = np.where(np.isfinite(root_score), g_idx, -1)
+    ids = np.array([*grade_ids, None], dtype=object)
+    g_before = ids[g_idx]
     g_after = np.where((g_idx >= 0) & veto_hit, np.maximum(g_idx, veto_cap), g_idx)
     grade = np.array([grade_ids[i] if i >= 0 else None for i in g_after], dtype=object)
     return g_before, grade
@@ -171,33 +176,88 @@ def _scores(eng: Any, cols: dict[str, list], grade, grade_status) -> pd.DataFram
     def stack(key):  # node-major lists → unit-major flat array
         return np.stack(cols[key], axis=1).ravel()
 
-    def per_node(values, dtype=object):
-        return np.tile(np.array(values, dtype=dtype), U)
+    node_of_row = np.tile(np.arange(N), U)
+    unit_of_row = np.repeat(np.arange(U), N)
 
-    score = stack("score")
-    root = np.tile(np.arange(N) == 0, U)
-    return pd.DataFrame(
+    def per_node(values):
+        return repeated_text(values, node_of_row)
+
+    root = node_of_row == 0
+    # The float columns are written once, straight into the frame's one float block (a
+    # frame built from separate columns copies them all again to consolidate them).
+    floats = {
+        "score": "score", "points": "points", "max_points": "max_points", "ci_low": "low",
+        "ci_high": "high", "df": "df", "coverage": "coverage", "potential_gain": "gain",
+    }  # fmt: skip
+    block = np.empty((U * N, len(floats)), order="F")
+    for j, key in enumerate(floats.values()):
+        view = block[:, j].reshape(U, N)  # a view: column j is contiguous
+        for i, values in enumerate(cols[key]):
+            view[:, i] = values
+    np.clip(block[:, 3:5], 0, 100, out=block[:, 3:5])
+    out = pd.DataFrame(block, columns=list(floats), copy=False)
+    return _with_columns(
+        out,
         {
-            "community_id": np.repeat(eng.units["community_id"].to_numpy(dtype=object), N),
-            "wave": np.repeat(eng.units["wave"].to_numpy(dtype=object), N),
+            "community_id": repeated_text(eng.units["community_id"], unit_of_row),
+            "wave": repeated_text(eng.units["wave"], unit_of_row),
             "path": per_node([n.path for n in nodes]),
             "node_id": per_node([n.node_id for n in nodes]),
             "kind": per_node([n.kind for n in nodes]),
-            "level": per_node([n.level for n in nodes], np.int64),
-            "score": score,
-            "points": stack("points"),
-            "max_points": stack("max_points"),
-            "ci_low": np.clip(stack("low"), 0, 100),
-            "ci_high": np.clip(stack("high"), 0, 100),
-            "df": stack("df"),
+            "level": np.array([n.level for n in nodes], dtype=np.int64)[node_of_row],
+            "score": None,
+            "points": None,
+            "max_points": None,
+            "ci_low": None,
+            "ci_high": None,
+            "df": None,
             "n": stack("n").astype(np.int64),
-            "coverage": stack("coverage"),
-            "potential_gain": stack("gain"),
-            "status": stack("status"),
-            "grade": np.where(root, np.repeat(grade, N), None),
-            "grade_status": np.where(root, np.repeat(grade_status, N), None),
-        }
+            "coverage": None,
+            "potential_gain": None,
+            "status": repeated_text(STATUSES, stack("status")),
+            "grade": _root_only(grade, root, unit_of_row),
+            "grade_status": _root_only(grade_status, root, unit_of_row),
+        },
     )
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """``frame`` with ``columns`` inserted in their order; a None keeps the frame's own."""
+    for i, (name, values) in enumerate(columns.items()):
+        if values is not None:
+            frame.insert(i, name, values)
+    return frame
+
+
+def repeated_text(uniques, codes: np.ndarray, blank_last: bool = False):
+    """A text column ``uniques[codes]`` built by one take over the few distinct texts.
+
+    The result frames repeat a handful of texts (community ids, paths, statuses) over
+    millions of rows at 50,000 communities: converting one Python string per row into
+    pandas' text column cost seconds; one take (Arrow's, in C) over the distinct texts
+    gives the same column. ``blank_last``: the code one past the texts is a blank cell.
+    """
+    import numpy as np
+    import pandas as pd
+
+    values = list(uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else uniques)
+    if blank_last:
+        values.append(None)
+    # Through a Series: the dtype is whatever pandas infers for these texts (Arrow-backed
+    # "str" in pandas 3, object before), exactly as for the object arrays this replaces.
+    return pd.Series(np.asarray(values, dtype=object)).array.take(codes)
+
+
+def _root_only(per_unit: np.ndarray, root: np.ndarray, unit_of_row: np.ndarray):
+    """A per-unit text (grade) on the root's rows, blank on the others."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(per_unit)  # None → -1
+    if not len(uniques):  # no unit has one: a column of None, as it always was
+        return np.full(len(root), None, dtype=object)
+    at = np.where(root, codes[unit_of_row], -1)
+    return repeated_text(uniques, np.where(at >= 0, at, len(uniques)), blank_last=True)
 
 
 def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataFrame:
@@ -254,13 +314,11 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
         ).ravel()
 
     def labels(values_per_row):
-        per = np.array(
-            [v for r, js in zip(rows, sel, strict=True) for v in values_per_row(r, js)],
-            dtype=object,
-        )
-        return np.tile(per, eng.U)
+        per = [v for r, js in zip(rows, sel, strict=True) for v in values_per_row(r, js)]
+        return repeated_text(per, np.tile(np.arange(len(per)), eng.U))
 
     k = sum(len(js) for js in sel)
+    unit_of_row = np.repeat(np.arange(eng.U), k)
     sc, df = block("score"), block("df")
     half = t_quantile(eng.p_ci, df) * block("se")
     lo, hi = sc - half, sc + half
@@ -279,20 +337,28 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
             level=eng.fw.scoring.ci_level,
         )
         lo[share], hi[share] = 100 * klo, 100 * khi
-    return pd.DataFrame(
+    np.clip(lo, 0, 100, out=lo)
+    np.clip(hi, 0, 100, out=hi)
+    floats = {"score": sc, "ci_low": lo, "ci_high": hi, "df": df, "n_eff": block("n_eff")}
+    table = np.empty((len(sc), len(floats)), order="F")
+    for j, values in enumerate(floats.values()):
+        table[:, j] = values
+    out = pd.DataFrame(table, columns=list(floats), copy=False)
+    return _with_columns(
+        out,
         {
-            "community_id": np.repeat(eng.units["community_id"].to_numpy(dtype=object), k),
-            "wave": np.repeat(eng.units["wave"].to_numpy(dtype=object), k),
+            "community_id": repeated_text(eng.units["community_id"], unit_of_row),
+            "wave": repeated_text(eng.units["wave"], unit_of_row),
             "path": labels(lambda r, js: [paths[r["ind"].id]] * len(js)),
             "node_id": labels(lambda r, js: [r["ind"].id] * len(js)),
             "respondent": labels(lambda r, js: [eng.groups[j] for j in js]),
-            "score": sc,
-            "ci_low": np.clip(lo, 0, 100),
-            "ci_high": np.clip(hi, 0, 100),
-            "df": df,
+            "score": None,
+            "ci_low": None,
+            "ci_high": None,
+            "df": None,
             "n": block("n").astype(np.int64),
-            "n_eff": block("n_eff"),
-            "status": block("status").astype(object),
+            "n_eff": None,
+            "status": repeated_text(STATUSES, block("status")),
             "used": block("used").astype(bool),
-        }
+        },
     )

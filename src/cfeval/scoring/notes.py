@@ -87,47 +87,62 @@ def vetoes(eng: Any) -> tuple[np.ndarray, np.ndarray, list]:
 
 
 class _Notes:
-    """Note rows gathered as one small frame per (kind, id), concatenated at the end."""
+    """Note rows gathered as index arrays per (kind, id, message), made one frame at the end.
+
+    A district of 50,000 communities has thousands of such groups: one small DataFrame
+    each (and a sort over their strings) cost seconds; integer codes and one lexsort do not.
+    """
 
     def __init__(self, eng: Any) -> None:
         self.eng = eng
-        self.cid = eng.units["community_id"].to_numpy(dtype=object)
-        self.wave = eng.units["wave"].to_numpy(dtype=object)
-        self.parts: list[pd.DataFrame] = []
+        self.units: list[np.ndarray] = []
+        self.points: list[np.ndarray] = []
+        self.labels: list[tuple[str, str, str]] = []
 
     def add(self, sel, kind: str, node_id: str, points, message: str) -> None:
         import numpy as np
-        import pandas as pd
 
         sel = np.asarray(sel).nonzero()[0]
         if not len(sel):
             return
         pts = np.broadcast_to(np.asarray(points, dtype=np.float64), (self.eng.U,))[sel]
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "community_id": self.cid[sel],
-                    "wave": self.wave[sel],
-                    "kind": kind,
-                    "id": node_id,
-                    "points": pts,
-                    "message": message,
-                }
-            )
-        )
+        self.units.append(sel)
+        self.points.append(pts)
+        self.labels.append((kind, node_id, message))
 
     def frame(self) -> pd.DataFrame:
         import numpy as np
         import pandas as pd
 
-        if not self.parts:
+        from cfeval.scoring.frames import repeated_text
+
+        if not self.units:
             return pd.DataFrame(
                 {c: pd.Series(dtype=np.float64 if c == "points" else object) for c in NOTE_COLUMNS}
             )
-        out = pd.concat(self.parts, ignore_index=True)[NOTE_COLUMNS]
-        return out.sort_values([*ID_COLUMNS, "kind", "id", "message"], kind="stable").reset_index(
-            drop=True
-        )
+        unit = np.concatenate(self.units)
+        part = np.repeat(np.arange(len(self.units)), [len(u) for u in self.units])
+        # Units are already in (community, wave) order; kind, id and message are sorted
+        # as texts through their sorted distinct values. lexsort is stable, like the
+        # sort it replaces, so equal rows keep the order they were added in.
+        keys, columns = [], {}
+        for j, name in enumerate(("kind", "id", "message")):
+            codes, uniques = pd.factorize(
+                np.array([lab[j] for lab in self.labels], dtype=object), sort=True
+            )
+            keys.append(codes[part])
+            columns[name] = (uniques, codes[part])
+        order = np.lexsort([*reversed(keys), unit])
+        unit = unit[order]
+        ids = self.eng.units
+        return pd.DataFrame(
+            {
+                "community_id": repeated_text(ids["community_id"], unit),
+                "wave": repeated_text(ids["wave"], unit),
+                **{k: repeated_text(u, c[order]) for k, (u, c) in columns.items()},
+                "points": np.concatenate(self.points)[order],
+            }
+        )[NOTE_COLUMNS]
 
 
 def notes_frame(eng: Any, values: dict, bonus_rows: list, veto_notes: list, w: Words, grading=None):

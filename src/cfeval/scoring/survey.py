@@ -157,11 +157,10 @@ def _combine_groups(
             "df": cells["df"],
             "n": n.astype(np.int64),
             "n_eff": neff,
+            # Codes of frames.STATUSES: 0 insufficient, 1 missing, 2 ok.
             "status": np.where(
-                ~have,
-                "missing",
-                np.where((n < eng.min_n) | (n < MIN_N_INTERVAL), "insufficient", "ok"),
-            ),
+                ~have, 1, np.where((n < eng.min_n) | (n < MIN_N_INTERVAL), 0, 2)
+            ).astype(np.int8),
             "used": used,
             "var": var_g,
             "thin": thin,

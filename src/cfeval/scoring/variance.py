@@ -100,9 +100,13 @@ def satterthwaite(parts: np.ndarray, dfg: np.ndarray, n: np.ndarray) -> np.ndarr
 def t_quantile(p: float, df: np.ndarray) -> np.ndarray:
     """Student-t quantile ``t_p(df)`` for an array of df; NaN where df is NaN."""
     import numpy as np
+    import pandas as pd
 
     df = np.asarray(df, dtype=np.float64)
     out = np.full(df.shape, np.nan)
     ok = np.isfinite(df) & (df > 0)
-    out[ok] = stdtrit(df[ok], p)
+    # Once per distinct df, not per cell: with equal weights a district's thousands of
+    # cells share a few dozen df (n − 1), and the quantile is the costly part.
+    codes, uniques = pd.factorize(df[ok])
+    out[ok] = stdtrit(uniques, p)[codes]
     return out
