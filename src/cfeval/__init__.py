@@ -39,6 +39,7 @@ _API = {
     "read_proposals": "cfeval.data.proposals",
     "proposal_measures": "cfeval.data.proposal_measures",
     "score": "cfeval.scoring.engine",
+    "score_partitioned": "cfeval.scoring.partitioned",
     "ScoreResult": "cfeval.scoring.result",
     "peers": "cfeval.results.insights",
     "peer_medians": "cfeval.results.insights",

@@ -1,4 +1,5 @@
-"""``cfeval score``: over :func:`cfeval.score` (and :meth:`cfeval.ScoreResult.write`)."""
+"""``cfeval score``: over :func:`cfeval.score` (and :meth:`cfeval.ScoreResult.write`); with
+``--scheduler`` or ``--shard-rows``, over :func:`cfeval.score_partitioned`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cfeval.cli.common import (
     LangOpt,
     MappingOpt,
     ProposalsOpt,
+    SchedulerOpt,
     SheetOpt,
     SmallGroupsOpt,
     SurveyOpt,
@@ -51,13 +53,28 @@ def score(
     city: CityOpt = None,
     district: DistrictOpt = None,
     community: CommunityOpt = None,
+    scheduler: SchedulerOpt = None,
+    shard_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--shard-rows",
+            metavar="N",
+            min=1,
+            help=N_(
+                "Score Parquet surveys larger than memory in shards of about N rows "
+                "(same scores; peak memory is one shard's)."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Score every community: print score, interval and grade, optionally write them.
 
     The interval's level is the framework's `scoring.ci_level` (0.95 unless it says
-    otherwise). Exit code 1 when the data had problems (the scores are still computed
-    and written).
+    otherwise). With --scheduler (or $CFEVAL_SCHEDULER) the communities are scored on a
+    Dask cluster, with --shard-rows a shard at a time: the same scores either way. Exit
+    code 1 when the data had problems (the scores are still computed and written).
     """
+    from cfeval._cluster import scheduler_address
     from cfeval.framework.loader import load_framework
     from cfeval.scoring.engine import score as score_data
 
@@ -67,8 +84,20 @@ def score(
             w("cannot write {path}: use a .csv, .xlsx, .json or .parquet file name", path=out)
         )
     fw = load_framework(framework)
-    data = read_data(fw, survey, audit, mapping, sheet, proposals)
-    result = score_data(fw, data, show_small_groups=show_small_groups)
+    if shard_rows is not None or scheduler_address(scheduler) is not None:
+        from cfeval.scoring.partitioned import SHARD_ROWS, score_partitioned
+
+        if not survey:
+            raise UsageError(w("give the data: --survey FILE and/or --audit FILE"))
+        if proposals is not None:
+            raise UsageError(w("--proposals cannot be combined with --shard-rows or --scheduler"))
+        result = score_partitioned(
+            fw, survey, audit, mapping=mapping, shard_rows=shard_rows or SHARD_ROWS,
+            scheduler=scheduler, show_small_groups=show_small_groups,
+        )  # fmt: skip
+    else:
+        data = read_data(fw, survey, audit, mapping, sheet, proposals)
+        result = score_data(fw, data, show_small_groups=show_small_groups)
     if city or district or community:
         from cfeval.results.selection import restrict
 

@@ -17,7 +17,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cfeval.errors import DataError, UsageError
 from cfeval.i18n import Msg
@@ -55,6 +55,9 @@ class Table:
     source: _Columns | None = field(default=None, repr=False)
     #: Issues found while reading: (sheet row, column header, value, code, message).
     notes: list[tuple] = field(default_factory=list, repr=False)
+    #: Positions in ``source`` of the rows kept, when ``frame``'s index holds the rows'
+    #: places in a larger file (a shard of it) rather than positions in ``source``.
+    kept: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.rows_read = len(self.frame)
@@ -65,7 +68,7 @@ class Table:
             return self.frame[pos]
         col = self.source.get(pos)
         if len(col) != len(self.frame):  # blank rows were dropped
-            col = col.iloc[self.frame.index.to_numpy()]
+            col = col.iloc[self.frame.index.to_numpy() if self.kept is None else self.kept]
         col.index = self.frame.index
         return col
 
