@@ -1,28 +1,35 @@
-"""Benchmark: cfeval's read + validate + score against a bare grouped pass over the same file.
+"""Benchmark: cfeval score against DuckDB and a lean pandas pass, each in its own process.
 
 A synthetic framework (60 items in 20 survey indicators, plus audit indicators) and a
-synthetic survey (default 1,000,000 responses × 60 items × 5,000 communities) are written
-to Parquet in a temporary folder. Each variant then runs in its own subprocess, so its
-peak memory (``ru_maxrss``) is its own:
+synthetic survey (N responses × 60 items × C communities, ~5% blank answers, unequal
+weights) are written to Parquet and CSV in a temporary folder. Every contender runs in a
+fresh subprocess, so its wall time includes Python's start-up and imports (as a user's
+command does) and its peak memory (``VmHWM``, read by the child as it exits) is its own:
 
-* ``baseline``  – ``pd.read_parquet`` + one groupby(community × group) pass of Σw, Σwy, Σwy²
-  for every item: the least any weighted-mean-with-variance tool must do;
-* ``cfeval``    – ``cfeval.data.load_data`` (read, map, validate, report) + ``cfeval.score``;
-* ``engine``    – ``cfeval.score`` on a Dataset already read (the engine alone; its peak
-  memory includes the data stage that made the Dataset).
+* ``duckdb``       – DuckDB's bare aggregation from the file: Σw, Σwy, Σwy² per
+  community × group × item (180 sums per cell), the least any tool must compute;
+* ``pandas``       – a lean pandas pass: ``read_parquet`` + one groupby of the same sums;
+* ``cfeval``       – the command ``cfeval score FW --survey S --audit A -o scores.parquet``
+  (read, map, validate every cell, score with intervals, write);
+* ``cfeval-shards`` – the same with ``--shard-rows`` (out of core: peak is one shard's).
+
+Then, at fixed rows, the engine alone (``cfeval.score`` on a Dataset already read) for
+500 / 5,000 / 50,000 communities, and the XLSX export of the 5,000-community result.
 
 Usage::
 
-    python benchmarks/bench_score.py                       # the full size
-    python benchmarks/bench_score.py --rows 100000 --communities 500   # a quick run
+    python benchmarks/bench_score.py --sizes 100000            # CI-sized
+    python benchmarks/bench_score.py --sizes 100000,1000000 --growth-rows 1000000
+    python benchmarks/bench_score.py --sizes 10000000 --skip-growth --skip-xlsx --skip-csv
 
-Prints seconds, peak RSS (``VmHWM``) above the RSS after imports, and the raw frame's memory.
+Prints seconds, ratios to DuckDB measured in the same run, rows/s and peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -142,7 +149,96 @@ def make_data(folder: Path, rows: int, communities: int, seed: int = 7) -> tuple
     return survey_path, audit_path
 
 
-# --------------------------------------------------------------------------- variants (subprocess)
+# --------------------------------------------------------------------------- contenders (subprocess)
+
+_DUCKDB_SQL = """
+SELECT community_id, respondent, {sums}
+FROM (SELECT * FROM {source})
+GROUP BY community_id, respondent
+"""
+
+
+def _items() -> list[str]:
+    return [f"q{j:02d}" for j in range(N_IND * ITEMS_PER)]
+
+
+def _duckdb(source: str) -> int:
+    import duckdb
+
+    sums = ", ".join(
+        f"sum(CASE WHEN {q} IS NOT NULL THEN weight END) AS w_{q}, sum(weight*{q}) AS wy_{q}, "
+        f"sum(weight*{q}*{q}) AS wyy_{q}"
+        for q in _items()
+    )
+    con = duckdb.connect()
+    return len(con.execute(_DUCKDB_SQL.format(sums=sums, source=source)).fetchall())
+
+
+def _pandas(path: str) -> int:
+    import pandas as pd
+
+    df = pd.read_parquet(path)
+    items = _items()
+    x = df[items].to_numpy()
+    w = df["weight"].to_numpy()[:, None]
+    wx = x * w
+    parts = pd.DataFrame(
+        {
+            **{f"w_{q}": w[:, 0] * ~pd.isna(x[:, j]) for j, q in enumerate(items)},
+            **{f"wy_{q}": wx[:, j] for j, q in enumerate(items)},
+            **{f"wyy_{q}": wx[:, j] * x[:, j] for j, q in enumerate(items)},
+        }
+    )
+    return len(parts.groupby([df["community_id"], df["respondent"]], sort=False).sum())
+
+
+def _child(kind: str, args: list[str]) -> None:
+    """Run one contender in this (fresh) process; print its peak memory as it ends."""
+    import atexit
+
+    atexit.register(lambda: print(f"VMHWM {_status_mb('VmHWM')}", file=sys.stderr))
+    if kind == "duckdb-parquet":
+        _duckdb(f"read_parquet('{args[0]}')")
+    elif kind == "duckdb-csv":
+        _duckdb(f"read_csv('{args[0]}')")
+    elif kind == "pandas":
+        _pandas(args[0])
+    elif kind == "cfeval":
+        from cfeval.cli.app import main
+
+        sys.argv = ["cfeval", "score", *args]
+        try:
+            main()
+        except SystemExit as exit_:
+            if exit_.code not in (0, 1, None):  # 1: the data had problems, still scored
+                raise
+    elif kind == "engine":
+        _engine(*args)
+
+
+def _engine(fw_path: str, survey: str, audit: str, xlsx: str) -> None:
+    """The engine alone on a Dataset already read, and (optionally) the XLSX export."""
+    import pandas as pd
+
+    from cfeval.data.load import load_data
+    from cfeval.framework.loader import load_framework
+    from cfeval.scoring.engine import score
+
+    fw = load_framework(fw_path)
+    rss0 = _status_mb("VmRSS")  # after imports: the peak is counted above it
+    raw = pd.read_parquet(survey)
+    raw_mb = raw.memory_usage(deep=True).sum() / 2**20
+    del raw
+    ds = load_data(fw, survey=survey, audit=audit)
+    t0 = time.perf_counter()
+    result = score(fw, ds)
+    seconds = time.perf_counter() - t0
+    out = {"engine_s": seconds, "raw_mb": raw_mb, "rss0_mb": rss0}
+    if xlsx:
+        t0 = time.perf_counter()
+        result.write(xlsx)
+        out["xlsx_s"] = time.perf_counter() - t0
+    print(json.dumps(out))
 
 
 def _status_mb(key: str) -> float | None:
@@ -156,135 +252,108 @@ def _status_mb(key: str) -> float | None:
     return None
 
 
-def _rss_mb() -> float:
-    """Current RSS (MB); Linux only, else the peak so far."""
-    now = _status_mb("VmRSS")
-    return _peak_mb() if now is None else now
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS (MB).
-
-    ``VmHWM`` rather than ``ru_maxrss``: on Linux ``ru_maxrss`` survives ``exec``, so a child
-    started by this (large) parent would report the parent's peak as its own and every
-    figure measured against it would come out too small.
-    """
-    import resource
-
-    hwm = _status_mb("VmHWM")
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if hwm is None else hwm
-
-
-def run_variant(name: str, fw_path: str, survey_path: str, audit_path: str) -> dict:
-    import numpy as np
-    import pandas as pd
-
-    import cfeval.data.load
-    import cfeval.scoring.engine
-    import cfeval.scoring.result
-    import cfeval.scoring.rules  # noqa: F401  (imports are not part of the timing)
-    from cfeval.framework.loader import load_framework
-
-    fw = load_framework(fw_path)
-    items = [it.id for it in fw.items()]
-    np.zeros(1)
-    rss0 = _rss_mb()
+def run(kind: str, *args: str) -> dict:
+    """Run a contender in a subprocess: wall seconds (start-up included), peak MB, stdout."""
+    cmd = [sys.executable, __file__, "--_child", kind, *args]
     t0 = time.perf_counter()
-    raw_mb = None
-    if name == "baseline":
-        df = pd.read_parquet(survey_path)
-        raw_mb = df.memory_usage(deep=True).sum() / 2**20
-        w = df["weight"].to_numpy()
-        x = df[items]
-        wy = x.mul(w, axis=0)
-        parts = [
-            x.notna().mul(w, axis=0).add_suffix("_w"),
-            wy.add_suffix("_wy"),
-            wy.mul(x).add_suffix("_wy2"),
-        ]
-        sums = (
-            pd.concat(parts, axis=1)
-            .groupby([df["community_id"], df["respondent"]], sort=False)
-            .sum()
-        )
-        out_rows = len(sums)
-    elif name == "cfeval":
-        ds = cfeval.data.load.load_data(fw, survey=survey_path, audit=audit_path)
-        result = cfeval.scoring.engine.score(fw, ds)
-        out_rows = len(result.scores)
-    elif name == "engine":
-        # score() validates frames through the data stage like files; the engine alone is
-        # timed on the Dataset that stage made (its time is the "cfeval" variant's business).
-        ds = cfeval.data.load.load_data(
-            fw, survey=pd.read_parquet(survey_path), audit=pd.read_parquet(audit_path)
-        )
-        t0 = time.perf_counter()
-        result = cfeval.scoring.engine.score(fw, ds)
-        out_rows = len(result.scores)
-    else:
-        raise SystemExit(f"unknown variant {name}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
-    return {
-        "variant": name,
-        "seconds": seconds,
-        "peak_mb": _peak_mb() - rss0,
-        "rss0_mb": rss0,
-        "raw_mb": raw_mb,
-        "rows_out": out_rows,
-    }
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"{kind} failed")
+    peak = [line for line in proc.stderr.splitlines() if line.startswith("VMHWM ")]
+    return {"s": seconds, "peak_mb": float(peak[-1].split()[1]), "stdout": proc.stdout}
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+def _sizes_table(folder: Path, sizes: list[int], communities: int, csv: bool, shards: int):
+    fw_path = folder / "bench.yaml"
+    for rows in sizes:
+        sub = folder / f"r{rows}"
+        sub.mkdir()
+        survey, audit = make_data(sub, rows, communities)
+        out = str(sub / "scores.parquet")
+        cli = [str(fw_path), "--survey", str(survey), "--audit", str(audit), "-o", out]
+        res = {
+            "duckdb": run("duckdb-parquet", str(survey)),
+            "pandas": run("pandas", str(survey)),
+            "cfeval": run("cfeval", *cli),
+        }
+        if shards:
+            res["cfeval-shards"] = run("cfeval", *cli, "--shard-rows", str(shards))
+        if csv:
+            csv_path = sub / "survey.csv"
+            import pandas as pd
+
+            pd.read_parquet(survey).to_csv(csv_path, index=False)
+            res["duckdb-csv"] = run("duckdb-csv", str(csv_path))
+            res["cfeval-csv"] = run(
+                "cfeval", *[str(csv_path) if a == str(survey) else a for a in cli]
+            )
+        print(
+            f"\n{rows:,} responses × 60 items × {communities:,} communities (Parquet; CSV rows marked)"
+        )
+        print(f"{'contender':14s} {'seconds':>8s} {'× duckdb':>9s} {'rows/s':>12s} {'peak MB':>8s}")
+        for name, r in res.items():
+            base = res["duckdb-csv" if name.endswith("csv") else "duckdb"]["s"]
+            print(
+                f"{name:14s} {r['s']:8.2f} {r['s'] / base:9.2f} {rows / r['s']:12,.0f} "
+                f"{r['peak_mb']:8.0f}"
+            )
+        shutil.rmtree(sub)
+
+
+def _growth_table(folder: Path, rows: int, communities: list[int], xlsx_at: int | None):
+    fw_path = folder / "bench.yaml"
+    print(f"\nengine alone at {rows:,} responses (cfeval.score on a Dataset already read)")
+    print(
+        f"{'communities':>11s} {'engine s':>9s} {'× first':>8s} {'peak MB':>8s} {'(peak-imports)/raw':>19s}"
+    )
+    first = None
+    xlsx_s = None
+    for c in communities:
+        sub = folder / f"g{c}"
+        sub.mkdir()
+        survey, audit = make_data(sub, rows, c)
+        xlsx = str(sub / "scores.xlsx") if c == xlsx_at else ""
+        r = run("engine", str(fw_path), str(survey), str(audit), xlsx)
+        info = json.loads(r["stdout"].strip().splitlines()[-1])
+        first = first or info["engine_s"]
+        print(
+            f"{c:11,d} {info['engine_s']:9.2f} {info['engine_s'] / first:8.2f} "
+            f"{r['peak_mb']:8.0f} {(r['peak_mb'] - info['rss0_mb']) / info['raw_mb']:19.2f}"
+        )
+        xlsx_s = info.get("xlsx_s", xlsx_s)
+        shutil.rmtree(sub)
+    if xlsx_s is not None:
+        print(f"\n-o scores.xlsx for {xlsx_at:,} communities: {xlsx_s:.1f} s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sizes", default="100000,1000000", help="responses, comma-separated")
     parser.add_argument("--communities", type=int, default=5_000)
-    parser.add_argument("--variants", default="baseline,cfeval,engine")
-    parser.add_argument("--_run", nargs=4, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args._run:
-        print(json.dumps(run_variant(*args._run)))
+    parser.add_argument("--shard-rows", type=int, default=250_000, help="0: no shards run")
+    parser.add_argument("--growth-rows", type=int, default=1_000_000)
+    parser.add_argument("--growth", default="500,5000,50000", help="communities")
+    parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--skip-xlsx", action="store_true")
+    parser.add_argument("--skip-csv", action="store_true")
+    if sys.argv[1:2] == ["--_child"]:  # a contender's own process (see run)
+        _child(sys.argv[2], sys.argv[3:])
         return
-
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cfeval-bench-") as tmp:
         folder = Path(tmp)
-        fw_path = folder / "bench.yaml"
-        make_framework(fw_path)
-        t0 = time.perf_counter()
-        survey_path, audit_path = make_data(folder, args.rows, args.communities)
-        size_mb = survey_path.stat().st_size / 2**20
-        print(
-            f"data: {args.rows:,} responses × {N_IND * ITEMS_PER} items × {args.communities:,} communities "
-            f"({size_mb:.0f} MB parquet, generated in {time.perf_counter() - t0:.1f} s)"
-        )
-        results = {}
-        for name in args.variants.split(","):
-            cmd = [
-                sys.executable,
-                __file__,
-                "--_run",
-                name,
-                str(fw_path),
-                str(survey_path),
-                str(audit_path),
-            ]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                print(proc.stderr, file=sys.stderr)
-                raise SystemExit(f"variant {name} failed")
-            results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
-        raw = results.get("baseline", {}).get("raw_mb")
-        for name, r in results.items():
-            mem = f"peak +{r['peak_mb']:.0f} MB" + (
-                f" ({r['peak_mb'] / raw:.2f}× raw frame)" if raw else ""
-            )
-            print(f"{name:9s} {r['seconds']:7.2f} s   {mem}")
-        if raw:
-            print(f"raw frame: {raw:.0f} MB in memory")
-        if "baseline" in results:
-            base = results["baseline"]["seconds"]
-            for name in ("cfeval", "engine"):
-                if name in results:
-                    print(f"ratio {name}/baseline: {results[name]['seconds'] / base:.2f}")
+        make_framework(folder / "bench.yaml")
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        _sizes_table(folder, sizes, args.communities, not args.skip_csv, args.shard_rows)
+        if not args.skip_growth:
+            counts = [int(c) for c in args.growth.split(",")]
+            xlsx_at = None if args.skip_xlsx else args.communities
+            _growth_table(folder, args.growth_rows, counts, xlsx_at)
 
 
 if __name__ == "__main__":
