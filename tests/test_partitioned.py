@@ -224,3 +224,13 @@ def test_cli_refuses_a_bad_scheduler_address(tmp_path):
     assert result.exit_code == 2
     assert "not an address" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_index_framework_is_refused(tmp_path):
+    """An index: block normalises across communities: shards would change its scores."""
+    fw = cfeval.load_framework(ROOT / "tests" / "fixtures" / "oracle" / "composite.yaml")
+    assert fw.index is not None
+    data = ROOT / "sample_data" / "chengdu"
+    files = _as_parquet_files(data / "survey.csv", tmp_path, 1)
+    with pytest.raises(UsageError, match="compares communities with each other"):
+        score_partitioned(fw, files)
