@@ -358,7 +358,7 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
             "df": None,
             "n": block("n").astype(np.int64),
             "n_eff": None,
-            "status": repeated_text(STATUSES, block("status")),
+            "status": repeated_text(STATUSES, block("status").astype(np.int64)),
             "used": block("used").astype(bool),
         },
     )
