@@ -73,3 +73,19 @@ def test_the_checker_sees_a_backwards_import(tmp_path):
     names = _imports(bad, "cfeval.data.bad")
     assert names == [(2, "cfeval.report")]
     assert _stage("cfeval.report") > _stage("cfeval.data.bad")
+
+
+def test_no_merge_conflict_markers_are_committed():
+    # Babel reads a .po with a conflict's marker lines without complaint, so a catalogue
+    # merged badly would still compile: look for the markers in every text file we ship.
+    root = Path(__file__).resolve().parents[1]
+    suffixes = {".py", ".po", ".yaml", ".yml", ".md", ".j2", ".css", ".js", ".toml", ".sh"}
+    markers = ("<<<<<<< ", ">>>>>>> ", "=======\n")
+    found = []
+    for folder in ("src", "tests", "docs", "frameworks", "benchmarks", "scripts"):
+        for path in (root / folder).rglob("*"):
+            if path.suffix in suffixes and path.is_file():
+                for n, line in enumerate(path.read_text(errors="replace").splitlines(True), 1):
+                    if line.startswith(markers):
+                        found.append(f"{path.relative_to(root)}:{n}")
+    assert found == []

@@ -248,3 +248,26 @@ def test_no_variance_in_the_output_gives_empty_indices_not_an_error():
     out = sensitivity_indices(np.ones(n * 4), n, ["a", "b"], 10, np.random.default_rng(0))
     assert out[["first_order", "total"]].isna().all().all()
     assert out["total_q95"].isna().all()
+
+
+def test_report_compare_with_rank_intervals_puts_them_in_the_comparison_pdf(tmp_path):
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from cfeval.cli.app import app
+
+    base = ["report", "research-index", "--survey", str(RESEARCH / "survey.csv"),
+            "--audit", str(RESEARCH / "audit.csv"), "--lang", "en", "-o", str(tmp_path)]  # fmt: skip
+    result = CliRunner().invoke(app, [*base, "--compare", "--rank-intervals"])
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "comparison_en.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Rank intervals" in text
+    # Without --compare there is no comparison to put them in: a usage mistake.
+    (tmp_path / "comparison_en.pdf").unlink()
+    refused = CliRunner().invoke(app, [*base, "--all", "--rank-intervals"])
+    assert refused.exit_code == 2
+    assert "--rank-intervals goes with --compare" in refused.output
+    assert list(tmp_path.iterdir()) == []

@@ -176,6 +176,16 @@ def report(
     ] = "adults",
     scheduler: SchedulerOpt = None,
     shared: SharedOpt = False,
+    rank_intervals: Annotated[
+        bool,
+        typer.Option(
+            "--rank-intervals",
+            help=N_(
+                "With --compare: the comparison PDF shows each community's rank interval and the choices "
+                "that move the ranking (frameworks with an index block; runs as `cfeval sensitivity`)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Write A4 PDF reports: one per community chosen, the comparison, a booklet.
 
@@ -197,24 +207,39 @@ def report(
         raise UsageError(
             w("--edition is adults or children (and --compare has only the adults' edition)")
         )
+    if rank_intervals and not (compare or booklet):
+        raise UsageError(w("--rank-intervals goes with --compare"))
     report_settings = _settings(settings)  # a bad settings file or logo stops here
     fw = load_framework(framework)
     check_options(fw, lang, date)
     scheduler = _cluster_options(scheduler, shared)
     result, scales = _scored(fw, survey, audit, mapping, sheet, proposals, show_small_groups)
     ids = chosen_communities(result, city, district, community)
+    analysis = _rank_intervals(result, lang) if rank_intervals else None
     options = {"framework": fw, "lang": lang, "date": date, "wave": wave, "pdfa": pdfa,
                "settings": report_settings}  # fmt: skip
     if compare and not (all_ or booklet):
         path = render_comparison(
-            result, out / f"comparison_{lang}.pdf", community_ids=ids, **options
+            result,
+            out / f"comparison_{lang}.pdf",
+            community_ids=ids,
+            sensitivity=analysis,
+            **options,
         )
         typer.echo(w("wrote {path}", path=path))
         return
     _district(
         result, out, ids, options, workers, scales, compare or booklet, booklet, edition,
-        scheduler, shared,
+        scheduler, shared, analysis,
     )  # fmt: skip
+
+
+def _rank_intervals(result, lang: str):
+    """The sensitivity analysis the comparison's rank intervals come from (the framework's
+    ``index.sensitivity`` settings, seeded as ``cfeval sensitivity`` is)."""
+    from cfeval.results.sensitivity import sensitivity as analyse
+
+    return analyse(result=result, progress=True, lang=lang)
 
 
 def _settings(path: Path | None):
@@ -236,7 +261,7 @@ def _scored(fw, survey, audit, mapping, sheet, proposals, show_small_groups):
 
 def _district(
     result, out: Path, ids, options, workers, scales, compare: bool, booklet: bool, edition: str,
-    scheduler=None, shared: bool = False,
+    scheduler=None, shared: bool = False, analysis=None,
 ) -> None:  # fmt: skip
     """Reports for ``ids`` (and the comparison, booklet and manifest when asked)."""
     from cfeval.report.booklet import render_district
@@ -249,7 +274,7 @@ def _district(
             done = render_district(
                 result, out, ids, workers=workers, on_done=on_done,
                 reliability=scales, booklet=booklet, scheduler=scheduler, shared=shared,
-                **options,
+                sensitivity=analysis, **options,
             )  # fmt: skip
             outcome = done.batch
         else:

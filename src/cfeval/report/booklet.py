@@ -62,10 +62,12 @@ def render_district(
     booklet: bool = False,
     scheduler=None,
     shared: bool = False,
+    sensitivity=None,
 ) -> DistrictOutcome:
     """Reports for ``community_ids`` (all when None), their comparison, optionally the
     booklet, and the manifest, into ``out_dir``.
 
+    ``sensitivity`` (from :func:`cfeval.sensitivity`) adds rank intervals to the comparison.
     ``scheduler``/``shared`` run the reports on a Dask cluster (:func:`~cfeval.report.entry.
     render_batch`). Ctrl-C stops the batch (:class:`~cfeval.report.entry.BatchInterrupted`, which says how
     many reports were finished); the comparison, booklet and manifest are written only
@@ -99,7 +101,12 @@ def render_district(
     )  # fmt: skip
     try:
         comparison = render_comparison(
-            result, out / f"comparison_{lang}.pdf", community_ids=ids, pdfa=pdfa, **options
+            result,
+            out / f"comparison_{lang}.pdf",
+            community_ids=ids,
+            pdfa=pdfa,
+            sensitivity=sensitivity,
+            **options,
         )
         outcome = DistrictOutcome(batch, comparison)
         if booklet:
