@@ -235,3 +235,29 @@ def test_mean_inequality(x, w):
 def test_rank_min_is_scipys_min_rank_with_ties_and_missing_values(a, axis):
     expected = stats.rankdata(a, method="min", axis=axis, nan_policy="omit")
     np.testing.assert_array_equal(im.rank_min(a, axis=axis), expected)
+
+
+def test_categorical_scale_by_hand():
+    from cfeval.scoring.index_methods import categorical_cuts, n_categorical, normalise
+
+    x = [1.0, 2.0, 3.5, float("nan"), 4.0, 9.0]
+    # cuts 2 and 4: below 2 -> first category, 2 <= v < 4 -> second, 4 and above -> third
+    got = n_categorical(x, [2, 4], [10, 50, 90])
+    np.testing.assert_array_equal(got, [10, 50, 50, np.nan, 90, 90])
+    np.testing.assert_array_equal(n_categorical(x, [2, 4]), [0, 50, 50, np.nan, 100, 100])
+    flipped = normalise(x, "categorical", -1, cuts=[2, 4], scores=[10, 50, 90])
+    np.testing.assert_array_equal(flipped, [90, 50, 50, np.nan, 10, 10])
+    # percentile cuts equal R's quantile(type = 7) (numpy's default, checked with scipy)
+    from scipy.stats.mstats import mquantiles
+
+    vals = [1.0, 2.0, 3.5, 4.0, 9.0]
+    np.testing.assert_allclose(
+        categorical_cuts(vals + [float("nan")], [25, 50, 75]),
+        mquantiles(vals, [0.25, 0.5, 0.75], alphap=1, betap=1),
+        rtol=0,
+        atol=1e-12,
+    )
+    with pytest.raises(UsageError):
+        n_categorical(x, [4, 2])
+    with pytest.raises(UsageError):
+        n_categorical(x, [2, 4], [1, 2])

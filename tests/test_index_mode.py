@@ -332,3 +332,79 @@ def test_the_index_does_not_depend_on_an_indicators_units(scale, shift, method):
     moved["a"] = moved["a"] * scale + shift
     base, other = run(fw).scores["score"], run(fw, moved).scores["score"]
     np.testing.assert_allclose(other, base, rtol=0, atol=1e-9)
+
+
+# ------------------------------------------------------------- categorical scales
+
+
+def _percentile_by_hand(values, p):
+    """R's quantile(type = 7), written out: linear between the order statistics."""
+    xs = sorted(v for v in values if not math.isnan(v))
+    h = (len(xs) - 1) * p / 100
+    lo = math.floor(h)
+    return xs[lo] if lo + 1 >= len(xs) else xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo])
+
+
+def _category_by_hand(v, cuts, scores, direction):
+    if math.isnan(v):
+        return NaN
+    above = sum(1 for c in cuts if c <= v)  # a value on a cut belongs to the category above
+    return (scores if direction == 1 else scores[::-1])[above]
+
+
+def test_categorical_scale_on_percentile_cuts_by_hand():
+    spec = "{method: categorical, thresholds: [25, 50, 75], percentiles: true, scores: [10, 40, 70, 100]}"
+    fw = fw_with(
+        replace=("normalisation: {method: minmax, range: [1, 100]}", "normalisation: " + spec)
+    )
+    result = run(fw)
+    scores = [10.0, 40.0, 70.0, 100.0]
+    expected = {}
+    for f, values in DATA.items():
+        cuts = [_percentile_by_hand(values, p) for p in (25, 50, 75)]
+        direction = -1 if f == "c" else 1
+        expected[f] = [_category_by_hand(v, cuts, scores, direction) for v in values]
+    # c = [3, 1, 2]: cuts 1.5, 2, 2.5; 2 sits on a cut, so it is in the third category of c's
+    # own units, which with direction -1 scores 40.
+    assert expected["c"][:3] == [10.0, 100.0, 40.0]
+    for u, cid in enumerate(UNITS):
+        for f in DATA:
+            node = "if_" if f == "f" else f"i{f}"
+            got = frame_value(result, cid, node)["score"]
+            assert got == pytest.approx(expected[f][u], abs=1e-9, nan_ok=True)
+    given = iter(expected[f] for f in DATA)  # by_hand_index normalises the fields in this order
+    _, _, _, total = by_hand_index(DATA, norm=lambda _x: next(given))
+    for u, cid in enumerate(UNITS):
+        assert frame_value(result, cid, "total")["score"] == pytest.approx(total[u], abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("{method: categorical}", "needs `thresholds`"),
+        ("{method: categorical, thresholds: [5, 5]}", "must go up"),
+        ("{method: categorical, thresholds: [5, 120], percentiles: true}", "between 0 and 100"),
+        ("{method: categorical, thresholds: [5], scores: [1, 2, 3]}", "needs 2 values"),
+        ("{method: categorical, thresholds: [5], scores: [0, 100]}", "geometric or harmonic"),
+        ("{method: minmax, thresholds: [5]}", "`thresholds` does not belong to normalisation minmax"),
+    ],
+)  # fmt: skip
+def test_categorical_mistakes_are_located(spec, words):
+    with pytest.raises(FrameworkError) as info:
+        fw_with(
+            replace=("normalisation: {method: minmax, range: [1, 100]}", "normalisation: " + spec)
+        )
+    text = str(info.value)
+    assert words in text and "composite.yaml:" in text, text
+
+
+def test_categorical_percentile_cuts_from_a_reference_by_hand():
+    from cfeval.framework.index_model import Normalisation
+    from cfeval.scoring.index_normalise import normalise_indicator
+
+    x = np.array([5.0, 1.0, 3.0, 4.0, 2.0, NaN])
+    ref = np.array([True, True, True, False, False, False])  # median of 5, 1, 3 is 3
+    spec = Normalisation(method="categorical", thresholds=(50,), percentiles=True)
+    got = normalise_indicator(x, spec, 1, ref)
+    np.testing.assert_array_equal(got, [100, 0, 100, 100, 0, NaN])
+    np.testing.assert_array_equal(normalise_indicator(x, spec, -1, ref), [0, 100, 0, 0, 100, NaN])

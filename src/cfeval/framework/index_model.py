@@ -44,12 +44,21 @@ NORMALISATIONS = (
     "dist2max",
     "dist2targ",
     "goalposts",
+    "categorical",
 )
 AGGREGATIONS = ("amean", "gmean", "hmean", "median")
 IMPUTATIONS = ("none", "parent_mean", "city_mean")
 
 NormalisationName = Literal[
-    "minmax", "zscore", "rank", "prank", "borda", "dist2max", "dist2targ", "goalposts"
+    "minmax",
+    "zscore",
+    "rank",
+    "prank",
+    "borda",
+    "dist2max",
+    "dist2targ",
+    "goalposts",
+    "categorical",
 ]
 AggregationName = Literal["amean", "gmean", "hmean", "median"]
 ImputationName = Literal["none", "parent_mean", "city_mean"]
@@ -64,6 +73,7 @@ _PARAMS = {
     "dist2max": {"scale"},
     "dist2targ": {"target", "cap", "scale"},
     "goalposts": {"goalposts", "truncate", "scale"},
+    "categorical": {"thresholds", "scores", "percentiles"},
 }
 
 
@@ -91,7 +101,8 @@ class Normalisation(FormatModel):
     """How one indicator's values are put on a common scale across the units."""
 
     method: NormalisationName = "minmax"
-    """minmax, zscore, rank, prank (percentile rank), borda, dist2max, dist2targ or goalposts."""
+    """minmax, zscore, rank, prank (percentile rank), borda, dist2max, dist2targ, goalposts
+    or categorical."""
 
     range: tuple[float, float] = (0.0, 100.0)
     """minmax: the lowest and highest values of the result (COINr l_u, default 0..100)."""
@@ -114,6 +125,18 @@ class Normalisation(FormatModel):
     scale: float = Field(default=100.0, gt=0)
     """prank, dist2max, dist2targ, goalposts: the result is COINr's value times this (1 gives
     COINr's own numbers; the default 100 puts them on the grades' 0..100)."""
+
+    thresholds: tuple[float, ...] | None = None
+    """categorical: the ascending cut points between categories, in the indicator's own
+    units, or percentiles (0..100) of the units' values when `percentiles` is true."""
+
+    scores: tuple[float, ...] | None = None
+    """categorical: the score of each category, lowest category first (one more than the
+    thresholds; default evenly spaced from 0 to 100)."""
+
+    percentiles: bool = False
+    """categorical: the thresholds are percentiles of the units' (or the reference set's)
+    values instead of fixed values."""
 
     reference: str | None = None
     """Key of `index.reference_sets`: the units whose values fix the normalisation (default:
@@ -139,11 +162,33 @@ class Normalisation(FormatModel):
                 raise ValueError(Msg("normalisation goalposts needs `goalposts: [low, high]`"))
             if self.goalposts[0] == self.goalposts[1]:
                 raise ValueError(Msg("the two goalposts must differ"))
+        if self.method == "categorical":
+            self._check_categorical()
         if self.method == "minmax" and not self.range[0] < self.range[1]:
             raise ValueError(Msg("`range` must go from a lower to a higher value"))
         if self.method == "zscore" and not self.mean_sd[1] > 0:
             raise ValueError(Msg("the standard deviation in `mean_sd` must be above 0"))
         return self
+
+    def _check_categorical(self) -> None:
+        cuts = self.thresholds
+        if not cuts:
+            raise ValueError(Msg("normalisation categorical needs `thresholds`"))
+        if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+            raise ValueError(Msg("`thresholds` must go up from one to the next"))
+        if self.percentiles and not all(0 <= c <= 100 for c in cuts):
+            raise ValueError(Msg("percentile `thresholds` must lie between 0 and 100"))
+        if self.scores is not None and len(self.scores) != len(cuts) + 1:
+            raise ValueError(
+                Msg("`scores` needs {n} values, one more than the thresholds", n=len(cuts) + 1)
+            )
+
+    def category_scores(self) -> tuple[float, ...]:
+        """categorical: the scores of the categories (given, or evenly spaced 0..100)."""
+        if self.scores is not None:
+            return tuple(self.scores)
+        k = len(self.thresholds or ())
+        return tuple(100.0 * i / k for i in range(k + 1))
 
     def positive(self) -> bool:
         """Whether every normalised value is above 0 (what geometric/harmonic means need):
@@ -151,10 +196,15 @@ class Normalisation(FormatModel):
         unit below its range), or rank."""
         if self.method == "minmax":
             return self.range[0] > 0 and self.reference is None
+        if self.method == "categorical":
+            return min(self.category_scores()) > 0
         return self.method == "rank"
 
 
-_ALL_PARAMS = {"range", "mean_sd", "target", "cap", "goalposts", "truncate", "scale"}
+_ALL_PARAMS = {
+    "range", "mean_sd", "target", "cap", "goalposts", "truncate", "scale",
+    "thresholds", "scores", "percentiles",
+}  # fmt: skip
 
 
 class IndicatorIndex(FormatModel):

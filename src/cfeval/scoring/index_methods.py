@@ -39,6 +39,8 @@ __all__ = [
     "n_dist2max",
     "n_dist2targ",
     "n_goalposts",
+    "n_categorical",
+    "categorical_cuts",
     "normalise",
     "a_amean",
     "a_gmean",
@@ -313,6 +315,42 @@ def n_goalposts(
     return y * scale
 
 
+def n_categorical(x, cuts, scores=None, direction: int = 1) -> np.ndarray:
+    """Categorical scale (OECD/JRC Handbook, 2008, section 5.2 "categorical scales"; COINr
+    has no such ``n_*`` function): each value gets the score of the category it falls in.
+
+    ``cuts`` are k ascending (non-decreasing: percentile cuts of tied data may be equal)
+    cut points in the indicator's own units; a value ``v`` falls in
+    category ``i`` = the number of cuts ``<= v`` (so a value equal to a cut goes up), and
+    gets ``scores[i]`` (k + 1 scores; default evenly spaced ``0, 100/k, ..., 100``). With
+    direction -1 the scores are taken in reverse order (the highest category scores least).
+    NaN stays NaN.
+    """
+    if direction not in (1, -1):
+        raise UsageError("direction must be 1 or -1")
+    c = np.asarray(cuts, dtype=float)
+    if c.ndim != 1 or c.size == 0 or np.any(np.diff(c) < 0) or not np.all(np.isfinite(c)):
+        raise UsageError("categorical cuts must be one or more ascending numbers")
+    s = np.linspace(0.0, 100.0, c.size + 1) if scores is None else np.asarray(scores, float)
+    if s.shape != (c.size + 1,):
+        raise UsageError("categorical scores must be one more than the cuts")
+    if direction == -1:
+        s = s[::-1]
+    a = _arr(x)
+    out = s[np.searchsorted(c, np.where(np.isnan(a), c[0], a), side="right")]
+    return np.where(np.isnan(a), np.nan, out)
+
+
+def categorical_cuts(values, percentiles) -> np.ndarray:
+    """Cut points at the given percentiles (0..100) of ``values`` (NaN ignored), by R's
+    default ``quantile(type = 7)`` (linear between order statistics, numpy's default)."""
+    v = _arr(values)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        raise DataError("no values to place categorical cuts on")
+    return np.percentile(v, np.asarray(percentiles, float))
+
+
 NORMALISERS: dict[str, Callable[..., np.ndarray]] = {
     "minmax": n_minmax,
     "zscore": n_zscore,
@@ -322,11 +360,12 @@ NORMALISERS: dict[str, Callable[..., np.ndarray]] = {
     "dist2max": n_dist2max,
     "dist2targ": n_dist2targ,
     "goalposts": n_goalposts,
+    "categorical": n_categorical,
 }
 
 # Methods whose own ``direction`` argument flips them (fixed reference values would not flip
 # with the data); every other method gets ``x * direction`` as COINr's Normalise.numeric does.
-_OWN_DIRECTION = {"dist2targ", "goalposts"}
+_OWN_DIRECTION = {"dist2targ", "goalposts", "categorical"}
 
 
 def normalise(x, method: str = "minmax", direction: int = 1, **params) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cfeval.scoring.index_methods import normalise
+from cfeval.scoring.index_methods import categorical_cuts, normalise
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,11 +43,30 @@ def normalise_indicator(
     x = np.asarray(x, dtype=float)
     if ref is not None and ref.all():
         ref = None
-    if ref is None:
+    if norm.method == "categorical" and norm.percentiles:
+        out = _on_percentile_cuts(x, norm, direction, ref)
+    elif ref is None:
         out = normalise(x, norm.method, direction, **_params(norm))
     else:
         out = _with_reference(x, norm, direction, ref)
     return out * norm.scale if norm.method in _SCALED else out
+
+
+def _on_percentile_cuts(x, norm: Normalisation, direction: int, ref) -> np.ndarray:
+    """Categorical scale whose cuts are percentiles of each column's own values (or of the
+    reference units' values); a column without values stays missing."""
+    import numpy as np
+
+    cols = x.reshape(x.shape[0], -1)
+    out = np.full(cols.shape, np.nan)
+    scores = norm.category_scores()
+    for j in range(cols.shape[1]):
+        base = cols[:, j] if ref is None else cols[ref, j]
+        if np.isnan(base).all():
+            continue
+        cuts = categorical_cuts(base, norm.thresholds)
+        out[:, j] = normalise(cols[:, j], "categorical", direction, cuts=cuts, scores=scores)
+    return out.reshape(x.shape)
 
 
 def _params(norm: Normalisation) -> dict:
@@ -61,6 +80,8 @@ def _params(norm: Normalisation) -> dict:
     if m == "goalposts":
         lo, hi = norm.goalposts
         return {"gposts": (lo, hi, norm.scale), "trunc2posts": norm.truncate}
+    if m == "categorical":
+        return {"cuts": norm.thresholds, "scores": norm.category_scores()}
     return {}
 
 
@@ -71,7 +92,7 @@ def _with_reference(x: np.ndarray, norm: Normalisation, direction: int, ref: np.
     from cfeval.i18n import Msg
 
     m = norm.method
-    if m == "goalposts":  # fixed posts: nothing is taken from the data
+    if m in ("goalposts", "categorical"):  # fixed posts or cuts: nothing from the data
         return normalise(x, m, direction, **_params(norm))
     r = x[ref & ~np.isnan(x)]
     if r.size == 0:
