@@ -195,20 +195,11 @@ def report(
     written (the others still are), 130 when interrupted.
     """
     from cfeval.framework.loader import load_framework
-    from cfeval.report.entry import EDITIONS, check_options, render_comparison
+    from cfeval.report.entry import check_options, render_comparison
 
     w, lang = cli_words(), cli_lang()
-    selection = bool(community or city or district)
-    if not (selection or all_ or compare or booklet):
-        raise UsageError(
-            w("choose what to write: --all, --compare, --booklet, or --community/--city/--district")
-        )
-    if edition not in EDITIONS or ((compare or booklet) and edition != "adults"):
-        raise UsageError(
-            w("--edition is adults or children (and --compare has only the adults' edition)")
-        )
-    if rank_intervals and not (compare or booklet):
-        raise UsageError(w("--rank-intervals goes with --compare"))
+    _check_choices(bool(community or city or district), all_, compare, booklet, edition,
+                   rank_intervals)  # fmt: skip
     report_settings = _settings(settings)  # a bad settings file or logo stops here
     fw = load_framework(framework)
     check_options(fw, lang, date)
@@ -232,6 +223,25 @@ def report(
         result, out, ids, options, workers, scales, compare or booklet, booklet, edition,
         scheduler, shared, analysis,
     )  # fmt: skip
+
+
+def _check_choices(
+    selection: bool, all_: bool, compare: bool, booklet: bool, edition: str, rank_intervals: bool
+) -> None:
+    """Refuse option combinations that ask for nothing or for what cannot be written."""
+    from cfeval.report.entry import EDITIONS
+
+    w = cli_words()
+    if not (selection or all_ or compare or booklet):
+        raise UsageError(
+            w("choose what to write: --all, --compare, --booklet, or --community/--city/--district")
+        )
+    if edition not in EDITIONS or ((compare or booklet) and edition != "adults"):
+        raise UsageError(
+            w("--edition is adults or children (and --compare has only the adults' edition)")
+        )
+    if rank_intervals and not (compare or booklet):
+        raise UsageError(w("--rank-intervals goes with --compare"))
 
 
 def _rank_intervals(result, lang: str):
