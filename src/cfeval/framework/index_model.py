@@ -15,7 +15,7 @@ noise level names the depth of the weighted nodes (1: the top dimensions' weight
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -35,33 +35,17 @@ __all__ = [
     "IndexSettings",
 ]
 
-NORMALISATIONS = (
-    "minmax",
-    "zscore",
-    "rank",
-    "prank",
-    "borda",
-    "dist2max",
-    "dist2targ",
-    "goalposts",
-    "categorical",
-)
-AGGREGATIONS = ("amean", "gmean", "hmean", "median")
-IMPUTATIONS = ("none", "parent_mean", "city_mean")
-
 NormalisationName = Literal[
-    "minmax",
-    "zscore",
-    "rank",
-    "prank",
-    "borda",
-    "dist2max",
-    "dist2targ",
-    "goalposts",
+    "minmax", "zscore", "rank", "prank", "borda", "dist2max", "dist2targ", "goalposts",
     "categorical",
-]
+]  # fmt: skip
 AggregationName = Literal["amean", "gmean", "hmean", "median"]
 ImputationName = Literal["none", "parent_mean", "city_mean"]
+
+# The names as tuples, taken from the types so that each list is written once.
+NORMALISATIONS = get_args(NormalisationName)
+AGGREGATIONS = get_args(AggregationName)
+IMPUTATIONS = get_args(ImputationName)
 
 # Which parameters each normalisation takes (a parameter given to another method is a mistake).
 _PARAMS = {
