@@ -9,7 +9,8 @@ language asked for:
    against bare WeasyPrint rendering the very same final HTML (default fetcher, no
    checks); the ratio's goal is at most 1.3;
 2. reports per minute for the whole district through :func:`cfeval.render_batch` with 1
-   and 2 worker processes and on a 2-worker Dask ``LocalCluster``. Each batch runs in a
+   and 2 worker processes and on a Dask ``LocalCluster`` of 2 workers (``cluster``; any
+   of 1, 2 or 4 with ``cluster:N``). Each batch runs in a
    fresh Python process that has scored the data but not yet imported WeasyPrint,
    matplotlib or Jinja2, as ``cfeval report --all`` does; the cluster's start-up is
    printed apart and not counted. The goal for 2 workers is at least 0.9 × 2 × the
@@ -127,13 +128,17 @@ def batch_run(folder: Path, lang: str, how: str) -> dict:
     n = result.communities["community_id"].nunique()
     c0 = _cpu()
     with tempfile.TemporaryDirectory() as tmp:
-        if how == "cluster":
+        if how.startswith("cluster"):
             from distributed import Client, LocalCluster
 
+            workers = int(how.partition(":")[2] or 2)
             t0 = time.perf_counter()
             with (
                 LocalCluster(
-                    n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    silence_logs=40,
                 ) as cluster,
                 Client(cluster) as client,
             ):
@@ -166,8 +171,9 @@ def main() -> None:
         "--ways",
         nargs="+",
         default=["1", "2", "cluster"],
-        choices=["1", "2", "cluster"],
-        help="batches to run: 1 and 2 worker processes, a 2-worker LocalCluster (default: all)",
+        choices=["1", "2", "cluster", "cluster:1", "cluster:2", "cluster:4"],
+        help="batches to run: 1 and 2 worker processes, a LocalCluster of N workers "
+        "(cluster:N; cluster is cluster:2) (default: 1 2 cluster)",
     )
     parser.add_argument("--no-cluster", action="store_true", help="the same as --ways 1 2")
     parser.add_argument("--batch-run", nargs=3, help=argparse.SUPPRESS)
@@ -189,12 +195,16 @@ def main() -> None:
             print(f"  bare WeasyPrint, same HTML:         {bare:.2f} s per report")
             print(f"  ratio (goal <= 1.3):                {full / bare:.2f}")
             print(f"  CPU per report (render_report):     {cpu:.2f} s")
-            ways = [w for w in args.ways if not (args.no_cluster and w == "cluster")]
+            ways = [w for w in args.ways if not (args.no_cluster and w.startswith("cluster"))]
             rates = {}
             for how in ways:
                 run = _batch(folder, lang, how)
                 rates[how] = run["n"] / run["seconds"] * 60
-                name = "LocalCluster, 2 workers" if how == "cluster" else f"{how} worker(s)"
+                name = (
+                    f"LocalCluster, {how.partition(':')[2] or 2} workers"
+                    if how.startswith("cluster")
+                    else f"{how} worker(s)"
+                )
                 extra = f"; cluster start {run['start']:.1f} s not counted" if run["start"] else ""
                 print(
                     f"  batch, {name:24s} {rates[how]:6.1f} reports/min "

@@ -8,7 +8,8 @@ command does) and its peak memory (``VmHWM``, read by the child as it exits) is 
 
 * ``duckdb``       – DuckDB's bare aggregation from the file: Σw, Σwy, Σwy² per
   community × group × item (180 sums per cell), the least any tool must compute;
-* ``pandas``       – a lean pandas pass: ``read_parquet`` + one groupby of the same sums;
+* ``pandas``       – a lean pandas pass: ``read_parquet`` + a groupby of the same sums,
+  one item at a time (the file's frame plus three columns in memory);
 * ``cfeval``       – the command ``cfeval score FW --survey S --audit A -o scores.parquet``
   (read, map, validate every cell, score with intervals, write);
 * ``cfeval-shards`` – the same with ``--shard-rows`` (out of core: peak is one shard's).
@@ -21,6 +22,8 @@ Usage::
     python benchmarks/bench_score.py --sizes 100000            # CI-sized
     python benchmarks/bench_score.py --sizes 100000,1000000 --growth-rows 1000000
     python benchmarks/bench_score.py --sizes 10000000 --skip-growth --skip-xlsx --skip-csv
+    python benchmarks/bench_score.py --sizes 1000000 --dask 1,2,4 --skip-growth --skip-csv
+    python benchmarks/bench_score.py --sizes "" --skip-growth --ooc 20000000 --ooc-files 10
 
 Prints seconds, ratios to DuckDB measured in the same run, rows/s and peak memory.
 """
@@ -119,8 +122,10 @@ def make_framework(path: Path) -> None:
     path.write_text(yaml.safe_dump(fw, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def make_data(folder: Path, rows: int, communities: int, seed: int = 7) -> tuple[Path, Path]:
-    """Write survey.parquet and audit.parquet; items are float64 codes with ~5% blanks."""
+def make_data(
+    folder: Path, rows: int, communities: int, seed: int = 7, name: str = "survey.parquet"
+) -> tuple[Path, Path]:
+    """Write ``name`` and audit.parquet; items are float64 codes with ~5% blanks."""
     import numpy as np
     import pandas as pd
 
@@ -138,8 +143,9 @@ def make_data(folder: Path, rows: int, communities: int, seed: int = 7) -> tuple
         codes = np.clip(np.rint(3 + latent + rng.normal(size=rows)), 1, 5)
         codes[rng.random(rows) < 0.05] = np.nan
         survey[f"q{j:02d}"] = codes
-    survey_path = folder / "survey.parquet"
+    survey_path = folder / name
     survey.to_parquet(survey_path, index=False)
+    del survey
     audit = pd.DataFrame({"community_id": ids, "name": ids})
     for d in range(N_DIMS):
         audit[f"f{d}_yes"] = rng.integers(0, 2, communities).astype(float)
@@ -175,21 +181,21 @@ def _duckdb(source: str) -> int:
 
 
 def _pandas(path: str) -> int:
+    """Read the file, then the same sums one item at a time (three columns in flight)."""
     import pandas as pd
 
     df = pd.read_parquet(path)
-    items = _items()
-    x = df[items].to_numpy()
-    w = df["weight"].to_numpy()[:, None]
-    wx = x * w
-    parts = pd.DataFrame(
-        {
-            **{f"w_{q}": w[:, 0] * ~pd.isna(x[:, j]) for j, q in enumerate(items)},
-            **{f"wy_{q}": wx[:, j] for j, q in enumerate(items)},
-            **{f"wyy_{q}": wx[:, j] * x[:, j] for j, q in enumerate(items)},
-        }
-    )
-    return len(parts.groupby([df["community_id"], df["respondent"]], sort=False).sum())
+    keys = pd.MultiIndex.from_arrays([df["community_id"], df["respondent"]])
+    codes, cells = pd.factorize(keys, sort=False)
+    w = df["weight"].to_numpy()
+    out = {}
+    for q in _items():
+        y = df[q].to_numpy()
+        wy = w * y
+        part = pd.DataFrame({"w": w * ~pd.isna(y), "wy": wy, "wyy": wy * y})
+        sums = part.groupby(codes, sort=False).sum()
+        out.update({f"{k}_{q}": sums[k].to_numpy() for k in part.columns})
+    return len(pd.DataFrame(out, index=cells[sums.index]))
 
 
 def _child(kind: str, args: list[str]) -> None:
@@ -268,9 +274,12 @@ def run(kind: str, *args: str) -> dict:
 # --------------------------------------------------------------------------- the tables
 
 
-def _sizes_table(folder: Path, sizes: list[int], communities: int, csv: bool, shards: int):
+def _sizes_table(folder: Path, sizes: list[int], communities: int, args) -> None:
     fw_path = folder / "bench.yaml"
+    shards = args.shard_rows
+    dask = [int(n) for n in args.dask.split(",") if n]
     for rows in sizes:
+        csv = not args.skip_csv and rows <= args.csv_max
         sub = folder / f"r{rows}"
         sub.mkdir()
         survey, audit = make_data(sub, rows, communities)
@@ -283,6 +292,10 @@ def _sizes_table(folder: Path, sizes: list[int], communities: int, csv: bool, sh
         }
         if shards:
             res["cfeval-shards"] = run("cfeval", *cli, "--shard-rows", str(shards))
+        for n in dask:  # Dask worker processes on this machine, shards as their tasks
+            res[f"cfeval-dask{n}"] = run(
+                "cfeval", *cli, "--shard-rows", str(shards or 250_000), "--scheduler", f"local:{n}"
+            )
         if csv:
             csv_path = sub / "survey.csv"
             import pandas as pd
@@ -331,6 +344,31 @@ def _growth_table(folder: Path, rows: int, communities: list[int], xlsx_at: int 
         print(f"\n-o scores.xlsx for {xlsx_at:,} communities: {xlsx_s:.1f} s")
 
 
+def _out_of_core(folder: Path, rows: int, files: int, communities: int, shard_rows: int):
+    """A survey written as ``files`` Parquet files, scored in shards: time and peak memory."""
+    fw_path = folder / "bench.yaml"
+    sub = folder / "ooc"
+    sub.mkdir()
+    paths = []
+    for i in range(files):  # one file at a time: the generator holds one file's rows
+        survey, audit = make_data(
+            sub, rows // files, communities, seed=100 + i, name=f"part-{i:02d}.parquet"
+        )
+        paths.append(str(survey))
+    size_mb = sum(Path(p).stat().st_size for p in paths) / 2**20
+    cli = [str(fw_path), *[a for p in paths for a in ("--survey", p)], "--audit", str(audit)]
+    r = run("cfeval", *cli, "-o", str(sub / "scores.parquet"), "--shard-rows", str(shard_rows))
+    print(
+        f"\nout of core: {rows:,} responses × 60 items × {communities:,} communities in {files} "
+        f"Parquet files ({size_mb:,.0f} MB on disk, {rows * 60 * 8 / 2**30:.1f} GiB as float64), "
+        f"--shard-rows {shard_rows:,}"
+    )
+    print(
+        f"{'cfeval-shards':14s} {r['s']:8.1f} s {rows / r['s']:12,.0f} rows/s {r['peak_mb']:8.0f} MB peak"
+    )
+    shutil.rmtree(sub)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="responses, comma-separated")
@@ -339,8 +377,19 @@ def main() -> None:
     parser.add_argument("--growth-rows", type=int, default=1_000_000)
     parser.add_argument("--growth", default="500,5000,50000", help="communities")
     parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--ooc", type=int, default=0, help="out-of-core run: responses (0: none)")
+    parser.add_argument("--ooc-files", type=int, default=10, help="Parquet files of --ooc")
+    parser.add_argument("--ooc-shard-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-xlsx", action="store_true")
     parser.add_argument("--skip-csv", action="store_true")
+    parser.add_argument(
+        "--csv-max", type=int, default=1_000_000, help="CSV contenders only up to this size"
+    )
+    parser.add_argument(
+        "--dask",
+        default="",
+        help="also cfeval on N local Dask workers (--scheduler local:N), e.g. 1,2,4",
+    )
     if sys.argv[1:2] == ["--_child"]:  # a contender's own process (see run)
         _child(sys.argv[2], sys.argv[3:])
         return
@@ -349,7 +398,9 @@ def main() -> None:
         folder = Path(tmp)
         make_framework(folder / "bench.yaml")
         sizes = [int(s) for s in args.sizes.split(",") if s]
-        _sizes_table(folder, sizes, args.communities, not args.skip_csv, args.shard_rows)
+        _sizes_table(folder, sizes, args.communities, args)
+        if args.ooc:
+            _out_of_core(folder, args.ooc, args.ooc_files, args.communities, args.ooc_shard_rows)
         if not args.skip_growth:
             counts = [int(c) for c in args.growth.split(",")]
             xlsx_at = None if args.skip_xlsx else args.communities

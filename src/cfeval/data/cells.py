@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from cfeval.data.readers import Table
 
-__all__ = ["flagger", "cell_issues", "item_values", "field_values"]
+__all__ = ["flagger", "cell_issues", "item_values", "clean_item_values", "field_values"]
 
 _NOT_OPTION = N_(
     "{value!r} is neither a number nor an option text of scale {scale}; it was left blank "
@@ -97,6 +97,30 @@ def item_values(framework, item, table: Table, pos, rows, mapping, report, platf
     codes = ", ".join(map(str, scale.missing_codes)) or report.words(_NO_CODES)
     flag(bad & (nines | ~outside), "unknown-code", _UNKNOWN_CODE, scale=span, codes=codes)
     return np.where(valid, values, np.nan)
+
+
+def clean_item_values(framework, item, values: np.ndarray) -> np.ndarray | None:
+    """A numeric item column's scale values when every cell is a value of its scale, a
+    missing code or blank; None when some cell needs :func:`item_values` to be reported.
+
+    The common case (a clean export) costs a comparison per scale value, with no pandas
+    copy of the column; ``values`` (float64, owned by the caller) is reused for the result.
+    For such a column the result is exactly :func:`item_values`', which also reports
+    nothing for it (a platform's blank code is never a scale value or missing code).
+    """
+    import numpy as np
+
+    scale = framework.scales[item.scale]
+    valid = np.isin(values, scale.values)
+    if valid.all():
+        return values
+    blank = np.isnan(values)
+    if scale.missing_codes:
+        blank |= np.isin(values, scale.missing_codes)
+    if not (valid | blank).all():
+        return None
+    values[~valid] = np.nan
+    return values
 
 
 def field_values(framework, key: str, spec, col, flag, mapping) -> np.ndarray:

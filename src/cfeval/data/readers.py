@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Table", "read_table", "peek_headers", "decode"]
 
 _BLANK_LINES = re.compile(r"[\r\n]*")
+_BLANK_BYTES = re.compile(rb"[\r\n]*")
 _ONLY_SPACE = re.compile(r"\s*\Z")
 
 
@@ -62,6 +63,24 @@ class Table:
     def __post_init__(self) -> None:
         self.rows_read = len(self.frame)
 
+    def numbers(self, pos: int, out=None):
+        """Column ``pos`` as float64 for the data rows, or None unless it is stored as
+        numbers (a CSV or Parquet column pyarrow typed as integer or float).
+
+        ``out`` (float64, one per data row) receives the values when given; writing into
+        memory already in use saves touching fresh pages, which costs more than the copy.
+        """
+        import numpy as np
+
+        if self.source is None:
+            return None
+        whole = self.source.n_rows(pos) == len(self.frame)
+        values = self.source.numbers(pos, out if whole else None)
+        if values is not None and not whole:  # blank rows were dropped
+            picked = values[self.frame.index.to_numpy() if self.kept is None else self.kept]
+            values = picked if out is None else np.copyto(out, picked) or out
+        return values
+
     def column(self, pos: int) -> pd.Series:
         """Column ``pos`` with the frame's index (the data rows only)."""
         if self.source is None:
@@ -92,10 +111,13 @@ class _Columns:
     each released column lets the validated block reuse it instead of growing beside it.
     """
 
-    def __init__(self, table=None, parquet=None) -> None:
+    def __init__(self, table=None, parquet=None, opener=None) -> None:
         # One of: the pyarrow Table (CSV), or a ParquetFile read a column per call.
         self.columns = None if table is None else list(table.columns)
         self.parquet = parquet
+        # A fresh ParquetFile over the same bytes, for reads from other threads (one
+        # reader object is not meant to be shared between threads).
+        self.opener = opener
 
     def get(self, pos: int) -> pd.Series:
         import pyarrow as pa
@@ -106,10 +128,38 @@ class _Columns:
         one = self.parquet.read(columns=[name], use_pandas_metadata=True)
         return one.to_pandas(self_destruct=True).iloc[:, 0]
 
+    def n_rows(self, pos: int) -> int:
+        return len(self.columns[pos]) if self.parquet is None else self.parquet.metadata.num_rows
+
+    def numbers(self, pos: int, out=None):
+        """Column ``pos`` as float64 (NaN for nulls) when it is stored as numbers, else None.
+
+        Straight from Arrow to numpy (into ``out`` if given), without a pandas Series: the
+        values are exactly what ``column(pos).to_numpy("float64")`` gives for a numeric
+        column. Safe to call from several threads at once.
+        """
+        import pyarrow as pa
+
+        if self.parquet is None:
+            col = self.columns[pos]
+        else:
+            kind = self.parquet.schema_arrow.types[pos]
+            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+                return None
+            name = self.parquet.schema_arrow.names[pos]
+            reader = self.parquet if self.opener is None else self.opener()
+            col = reader.read(columns=[name]).column(0)
+        if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
+            return None
+        return _float64(col, out)
+
     def release(self, pos: int) -> None:
         if self.columns is not None:
+            # The whole CSV is held: its memory goes back as each column is done, so the
+            # validated block can reuse it rather than grow beside it. A Parquet column
+            # is read when asked, and its memory is best kept for the next one.
             self.columns[pos] = None
-        _give_back()
+            _give_back()
 
     def close(self) -> None:
         self.columns = self.parquet = None
@@ -125,6 +175,23 @@ class _Columns:
             if filled.all():
                 break
         return filled
+
+
+def _float64(col, out=None):
+    """A numeric Arrow column as float64 numpy values (in ``out`` if given), nulls as NaN."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.empty(len(col)) if out is None else out
+    if col.type != pa.float64():
+        col = pc.cast(col, pa.float64())
+    at = 0
+    for chunk in col.chunks:
+        # A float array's nulls come out as NaN; without nulls this is a view.
+        out[at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        at += len(chunk)
+    return out
 
 
 def _give_back() -> None:
@@ -186,29 +253,37 @@ def _sniff(first_line: str) -> str:
 
 
 def _read_csv(raw: bytes, label: str, text_headers) -> Table:
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    sha = hashlib.sha256(raw).hexdigest()
-    text, encoding = decode(raw, label)
-    # Slicing rather than strip()/split() so a 100 MB file is not copied for one line.
-    start = _BLANK_LINES.match(text).end()
-    if _ONLY_SPACE.match(text, start):
-        return Table(pd.DataFrame(), [], label, 2, sha, encoding, empty=True)
-    end = text.find("\n", start)
-    first_line = text[start : end if end >= 0 else len(text)].rstrip("\r")
-    skipped = text.count("\n", 0, start)
+    # The checksum runs beside the parsing (hashlib lets go of the GIL on large data).
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfeval-sha")
+    digest = hasher.submit(lambda: hashlib.sha256(raw).hexdigest())
+    hasher.shutdown(wait=False)
+    encoding = _utf8(raw)
+    if encoding is None:  # not UTF-8: GB18030 (or a clear error), decoded in full
+        text, encoding = decode(raw, label)
+        body = text.encode("utf-8")
+        del text
+    else:
+        # Valid UTF-8 (checked by Arrow without decoding it into a str as large as the
+        # file): pyarrow parses the bytes as they are.
+        body = pa.py_buffer(raw)
+        if encoding == "utf-8-sig":
+            body = body[3:]  # a zero-copy slice
+    head = _first_line(body)
+    if head is None:
+        return Table(pd.DataFrame(), [], label, 2, digest.result(), encoding, empty=True)
+    first_line, skipped = head
     delim = _sniff(first_line)
     headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
     keys = [f"c{i}" for i in range(len(headers))]
     strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
-    # pyarrow parses UTF-8 bytes; the decoded text is dropped before it starts (a text
-    # of a wide file costs as much again as the file, or up to four times for Chinese).
-    data = text.encode("utf-8") if encoding == "gb18030" else pa.py_buffer(raw)
-    if encoding == "utf-8-sig":
-        data = data[3:]  # a zero-copy slice
-    del text
+    data = body
+    del body
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data) if isinstance(data, pa.Buffer) else io.BytesIO(data),
@@ -220,6 +295,7 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
         # Odd files (ragged rows, stray quotes): the C engine is slower but forgiving.
         del data
         text = decode(raw, label)[0]
+        start = _BLANK_LINES.match(text).end()
         try:
             frame = pd.read_csv(
                 io.StringIO(text[start:]),
@@ -238,11 +314,51 @@ def _read_csv(raw: bytes, label: str, text_headers) -> Table:
     else:
         del data
         return _lazy_table(
-            _Columns(table=table), table.num_rows, headers, label, 2 + skipped, sha, encoding
-        )
+            _Columns(table=table), table.num_rows, headers, label, 2 + skipped,
+            digest.result(), encoding,
+        )  # fmt: skip
     frame = _drop_blank_rows(frame)
     frame.columns = range(len(headers))
-    return Table(frame, headers, label, 2 + skipped, sha, encoding)
+    return Table(frame, headers, label, 2 + skipped, digest.result(), encoding)
+
+
+def _utf8(raw: bytes) -> str | None:
+    """``"utf-8"`` or ``"utf-8-sig"`` when ``raw`` is valid UTF-8 (checked by Arrow's
+    validator, without a decoded copy), None otherwise."""
+    import numpy as np
+    import pyarrow as pa
+
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16: decode() says what to do
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    data = pa.py_buffer(raw)[3 if bom else 0 :]
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, data]).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return None
+    return "utf-8-sig" if bom else "utf-8"
+
+
+def _first_line(body) -> tuple[str, int] | None:
+    """The header row of a CSV's UTF-8 bytes and the blank lines above it; None when the
+    file holds nothing but blank lines and spaces.
+
+    Only the opening of a large file is copied (doubled until it holds the first row).
+    """
+    view = memoryview(body)
+    size = 1 << 16
+    while True:
+        probe = bytes(view[:size])
+        start = _BLANK_BYTES.match(probe).end()
+        end = probe.find(b"\n", start)
+        if end >= 0 or size >= len(view):
+            break
+        size *= 2
+    line = probe[start : end if end >= 0 else len(probe)].decode("utf-8")
+    if not line.strip() and _ONLY_SPACE.match(bytes(view[start:]).decode("utf-8")):
+        return None
+    return line.rstrip("\r"), probe.count(b"\n", 0, start)
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -343,7 +459,13 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
         return _from_frame(whole, str(path), sha)
     headers = [str(c) for c in shape.columns]
     try:
-        return _lazy_table(_Columns(parquet=pf), pf.metadata.num_rows, headers, str(path), 2, sha)
+        meta = pf.metadata
+
+        def opener(raw=raw, meta=meta):
+            return pq.ParquetFile(pa.BufferReader(raw), metadata=meta)
+
+        source = _Columns(parquet=pf, opener=opener)
+        return _lazy_table(source, pf.metadata.num_rows, headers, str(path), 2, sha)
     except (pa.ArrowException, OSError) as exc:  # a column that cannot be decoded
         raise DataError(_not_parquet(path, exc)) from None
 

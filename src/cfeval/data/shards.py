@@ -272,7 +272,8 @@ def _shard_table(plan: FilePlan, part: str, rows_file: str):
 
     from cfeval.data.readers import Table, _Columns
 
-    source = _Columns(parquet=pq.ParquetFile(part))
+    pf = pq.ParquetFile(part)
+    source = _Columns(parquet=pf, opener=lambda: pq.ParquetFile(part, metadata=pf.metadata))
     rows = np.load(rows_file)
     filled = source.filled(len(rows), len(plan.headers))  # blank rows are dropped, as always
     kept = None if filled.all() else np.flatnonzero(filled)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cfeval._columns import AUDIT_DESCRIPTION, SURVEY_NUMBERS, SURVEY_OPTIONAL
-from cfeval.data.cells import cell_issues, field_values, flagger, item_values
+from cfeval.data.cells import cell_issues, clean_item_values, field_values, flagger, item_values
 from cfeval.data.headers import match_headers, report_matches, split_matches
 from cfeval.data.mapping import (
     Mapping,
@@ -323,14 +323,43 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
     items = framework.items()
     keep = None if not excluded.any() else ~excluded
     block = np.empty((n if keep is None else int(keep.sum()), len(items)), order="F")
-    for j, it in enumerate(items):
+    quick = _clean_items(framework, items, table, cols, block if keep is None else None)
+    for j, (it, values) in enumerate(zip(items, quick, strict=True)):
         if it.id not in cols:
             block[:, j] = np.nan
             continue
-        values = item_values(framework, it, table, cols[it.id], rows, mapping, report, platform)
+        if values is None:  # some cell must be reported: the full check, on this thread
+            values = item_values(framework, it, table, cols[it.id], rows, mapping, report, platform)
         table.release(cols[it.id])
-        block[:, j] = values if keep is None else values[keep]
+        if values is not _IN_BLOCK:
+            block[:, j] = values if keep is None else values[keep]
     return Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols), block)
+
+
+#: A clean column already written into its place in the item block.
+_IN_BLOCK = object()
+
+
+def _clean_items(framework, items, table: Table, cols: dict, block=None):
+    """Per item, in order: its column's values when it is numeric and clean, else None.
+
+    With ``block`` (one column per item, a row per data row) a clean column is written
+    straight into its place there, and ``_IN_BLOCK`` stands for its values. Decoding and comparing run on every core
+    (:func:`cfeval._threads.ordered_map`); the report is only written on the calling
+    thread, so its lines keep their order.
+    """
+    from cfeval._threads import ordered_map
+
+    def quick(j):
+        it = items[j]
+        if it.id not in cols:
+            return None
+        values = table.numbers(cols[it.id], None if block is None else block[:, j])
+        if values is None or clean_item_values(framework, it, values) is None:
+            return None
+        return values if block is None else _IN_BLOCK
+
+    return ordered_map(quick, range(len(items)))
 
 
 def audit_part(framework, table: Table, mapping, report) -> Part:

@@ -234,6 +234,7 @@ class _Engine:
         self.log_sources: list = []  # one LogSource per proposal_log indicator, with a log
         self._df_all: np.ndarray | None = None  # per-cell df when every row contributes
         values: dict[int, Values] = {}
+        self._ahead = self._survey_ahead()
         for idx in reversed(range(len(self.nodes))):  # children before parents
             node = self.nodes[idx]
             if node.kind == "indicator":
@@ -288,7 +289,7 @@ class _Engine:
         if ind.source == "survey":
             from cfeval.scoring.survey import survey_indicator
 
-            return survey_indicator(self, ind)
+            return survey_indicator(self, ind, next(self._ahead))
         import numpy as np
 
         from cfeval.scoring.rules import RULES
@@ -306,6 +307,20 @@ class _Engine:
         att = RULES[ind.rule.type](per_unit, ind.rule)
         avail = ~np.isnan(att)
         return Values(att, avail, avail.astype(np.float64), np.zeros(self.U, bool))
+
+    def _survey_ahead(self):
+        """The survey indicators' cells in the order the pass meets them, computed ahead
+        on every core while the pass combines the ones before (same arrays, same sums)."""
+        from cfeval._threads import ordered_map
+        from cfeval.scoring.survey import item_columns, survey_cells
+
+        order = [
+            self.nodes[i].obj
+            for i in reversed(range(len(self.nodes)))
+            if self.nodes[i].kind == "indicator" and self.nodes[i].obj.source == "survey"
+        ]
+        work = [(ind, item_columns(self, ind)) for ind in order]
+        return ordered_map(lambda job: survey_cells(self, *job), work)
 
     def _combine(self, node: Node, kids: list[Values]) -> Values:
         import numpy as np

@@ -29,33 +29,63 @@ if TYPE_CHECKING:
 
     from cfeval.framework.model import Indicator
 
-__all__ = ["survey_indicator", "MIN_N_INTERVAL"]
+__all__ = ["survey_indicator", "survey_cells", "item_columns", "MIN_N_INTERVAL"]
 
 #: Fewer respondents than this in a group that counts: no interval (1) or one resting on a
 #: single degree of freedom (2); the group and every node it feeds are flagged.
 MIN_N_INTERVAL = 3
 
 
-def survey_indicator(eng: Any, ind: Indicator) -> Values:
-    """The :class:`Values` of one survey indicator; its by-group rows go to ``eng.group_rows``."""
-    y, valid, asked = _respondent_values(eng, ind)
-    cells = _group_means(eng, y, valid)
-    return _combine_groups(eng, ind, valid, asked, cells)
+def survey_indicator(eng: Any, ind: Indicator, cells: tuple | None = None) -> Values:
+    """The :class:`Values` of one survey indicator; its by-group rows go to ``eng.group_rows``.
+
+    ``cells`` is :func:`survey_cells`' result when it was computed ahead (on another thread).
+    """
+    if cells is None:
+        cells = survey_cells(eng, ind, item_columns(eng, ind))
+    valid, asked, sums = cells
+    return _combine_groups(eng, ind, valid, asked, sums)
 
 
-def _respondent_values(eng: Any, ind: Indicator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def item_columns(eng: Any, ind: Indicator) -> list:
+    """The indicator's item columns of the survey (float64 arrays; None for an absent one).
+
+    Taken on the engine's thread, so that :func:`survey_cells` never touches the frame.
+    """
+    import numpy as np
+
+    s = eng.survey
+    return [
+        s[it.id].to_numpy(dtype=np.float64) if it.id in s.columns else None
+        for it in ind.items or []
+    ]
+
+
+def survey_cells(eng: Any, ind: Indicator, columns: list) -> tuple:
+    """``(valid, asked, sums)``: steps 1 and 2 for one indicator, from its item columns.
+
+    Pure array work on read-only engine state, safe to run on another thread while the
+    engine combines the indicator before it (:func:`cfeval._threads.ordered_map`).
+    """
+    y, valid, asked = _respondent_values(eng, ind, columns)
+    return valid, asked, _group_means(eng, y, valid)
+
+
+def _respondent_values(
+    eng: Any, ind: Indicator, columns: list
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each survey row's value for the indicator, whether it is usable, and the groups asked."""
     import numpy as np
 
     from cfeval.scoring.rules import RULES, rescale_items
 
-    fw, s = eng.fw, eng.survey
+    fw = eng.fw
     items = ind.items or []
     scales = [fw.scales[it.scale] for it in items]
     # Fortran order: each item column is contiguous for the column-wise work below.
-    x = np.empty((len(s), len(items)), order="F")
+    x = np.empty((len(eng.row_group), len(items)), order="F")
     for j, it in enumerate(items):
-        x[:, j] = s[it.id].to_numpy(dtype=np.float64) if it.id in s.columns else np.nan
+        x[:, j] = np.nan if columns[j] is None else columns[j]
         if it.respondents is not None:
             # An answer from a group the item is not asked of is not evidence for it.
             asked_item = np.isin(eng.groups, it.respondents)
