@@ -234,3 +234,14 @@ def test_an_index_framework_is_refused(tmp_path):
     files = _as_parquet_files(data / "survey.csv", tmp_path, 1)
     with pytest.raises(UsageError, match="compares communities with each other"):
         score_partitioned(fw, files)
+
+
+def test_a_rows_shard_is_the_crc32_of_its_community_id():
+    import zlib
+
+    from cfeval.data.shards import shard_of
+
+    ids = np.array(["A", None, "B", "A", "锦江-001", "", "B"], dtype=object)
+    expected = [zlib.crc32((i or "").encode()) % 7 for i in ids]
+    assert shard_of(ids, 7, None, None).tolist() == expected
+    assert shard_of(np.array([], dtype=object), 3, None, None).tolist() == []
