@@ -225,3 +225,27 @@ def test_bom_and_checksum_are_those_of_the_file(tmp_path):
     assert table.encoding == "utf-8-sig"
     assert table.headers == ["社区编号", "q1"]
     assert table.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+def test_the_engine_leaves_no_cycle_holding_the_survey(monkeypatch):
+    """A cycle through the engine would keep a shard's survey in memory until the garbage
+    collector ran, so out-of-core scoring would hold two shards at once."""
+    import gc
+    import weakref
+
+    from cfeval.scoring import engine
+
+    engines = []
+    run = engine._Engine.run
+
+    def spy(self, *args, **kwargs):
+        engines.append(weakref.ref(self))
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine._Engine, "run", spy)
+    gc.disable()
+    try:
+        cfeval.score("chengdu-community", survey=DATA / "survey.csv", audit=DATA / "audit.csv")
+        assert engines and engines[0]() is None  # freed by reference counting alone
+    finally:
+        gc.enable()

@@ -155,11 +155,10 @@ class _Columns:
 
     def release(self, pos: int) -> None:
         if self.columns is not None:
-            # The whole CSV is held: its memory goes back as each column is done, so the
-            # validated block can reuse it rather than grow beside it. A Parquet column
-            # is read when asked, and its memory is best kept for the next one.
             self.columns[pos] = None
-            _give_back()
+        # Arrow's memory goes back as each column is done, so the validated block can
+        # reuse it rather than grow beside it.
+        _give_back()
 
     def close(self) -> None:
         self.columns = self.parquet = None

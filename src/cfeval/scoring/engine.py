@@ -245,6 +245,10 @@ class _Engine:
                     values[c].z = values[c].mask = None
             v.var, v.n, v.df = self._variance(v)
             values[idx] = v
+        # The look-ahead holds views of the survey's columns (and the engine, in a cycle
+        # the garbage collector would only break later): let go of them now.
+        self._ahead.close()
+        self._ahead = None
         if self.fw.scoring.missing == "fail":
             self._fail_on_missing(values)
         index_run = None

@@ -11,7 +11,8 @@ approximated, and no sum has to be reduced across machines: each worker's result
 communities is final.
 
 1. **Partition** (:func:`cfeval.data.shards.partition`): each Parquet file is streamed one
-   record batch at a time into one part per shard.
+   record batch at a time into one part per shard; files are cut side by side (threads
+   here, one Dask task per file on a cluster).
 2. **Score a shard** (:func:`score_shard`): its rows are validated as in one pass
    (:func:`cfeval.data.shards.shard_data`) and scored by the engine. Locally one shard at
    a time, so peak memory is one shard's; with a scheduler (:mod:`cfeval._cluster`) the
@@ -91,28 +92,40 @@ def score_partitioned(
     shards = max(1, math.ceil(total / max(int(shard_rows), 1)))
     folder = Path(scratch) if scratch is not None else files[0].resolve().parent
     with tempfile.TemporaryDirectory(prefix=".cfeval-shards-", dir=folder) as tmp:
-        plans = [
-            partition(fw, f, m, shards, Path(tmp) / f"f{i}", the_audit)
+        cuts = [
+            (fw, f, m, shards, Path(tmp) / f"f{i}", the_audit)
             for i, (f, m) in enumerate(zip(files, s_maps, strict=True))
         ]
-        jobs = [
-            (fw, plans, s_maps, s, shards, the_audit, lang, show_small_groups)
-            for s in range(shards)
-        ]
+
+        def jobs(plans):
+            return [
+                (fw, plans, s_maps, s, shards, the_audit, lang, show_small_groups)
+                for s in range(shards)
+            ]
+
         if address is None:
-            results = [score_shard(*job) for job in jobs]
+            from cfeval._threads import ordered_map
+
+            # Files are cut side by side (Arrow's reading and filtering let go of the
+            # GIL); shards are scored one at a time, so memory holds one shard.
+            plans = list(ordered_map(lambda cut: partition(*cut), cuts))
+            results = [score_shard(*job) for job in jobs(plans)]
         else:
-            results = _on_cluster(address, jobs)
+            results, plans = _on_cluster(address, cuts, jobs)
     return merge_results(fw, results, plans, the_audit, lang)
 
 
-def _on_cluster(address: str, jobs: list[tuple]) -> list:
-    """The shards as Dask tasks, results gathered in shard order (so the merge is the same)."""
+def _on_cluster(address: str, cuts: list[tuple], jobs) -> tuple[list, list]:
+    """Files cut on the workers (one task per file), then the shards scored there (one
+    task each); plans and results gathered in file and shard order, so the merge is the
+    same as here."""
     from cfeval._cluster import connect
+    from cfeval.data.shards import partition
 
     with connect(address) as client:
-        futures = [client.submit(score_shard, *job, pure=False) for job in jobs]
-        return client.gather(futures)
+        plans = client.gather([client.submit(partition, *cut, pure=False) for cut in cuts])
+        futures = [client.submit(score_shard, *job, pure=False) for job in jobs(plans)]
+        return client.gather(futures), plans
 
 
 def score_shard(fw, plans, mappings, shard: int, shards: int, audit, lang, small):
