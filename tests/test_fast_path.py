@@ -249,3 +249,64 @@ def test_the_engine_leaves_no_cycle_holding_the_survey(monkeypatch):
         assert engines and engines[0]() is None  # freed by reference counting alone
     finally:
         gc.enable()
+
+
+def _numbers_then(text: str, rows: int = 40_000) -> bytes:
+    body = "".join(f"C{i % 50},{i % 5 + 1},{(i * 7) % 5 + 1}\n" for i in range(rows))
+    return ("community_id,q1,q2\n" + body + f"C1,{text},3\n").encode()
+
+
+CSV_CASES = {
+    "plain": b"community_id,q1\nA,1\nB,\nC,3\n",
+    "bom and blank lines": "\ufeff\r\n\r\n社区编号,q1\nA,1\n".encode(),
+    "semicolons": "community_id;q1;name\nA;1;锦江\n".encode(),
+    "gbk": "community_id,name,q1\nA,锦江社区,3\n".encode("gb18030"),
+    "gbk header": "社区编号,q1\nA,3\n".encode("gb18030"),
+    "ragged": b"community_id,q1\nA,1,extra\nB\n",
+    "quoted newline": b'community_id,q1,note\nA,1,"two\nlines"\nB,2,x\n',
+    "header only": b"community_id,q1\n",
+    "text after many numbers": _numbers_then("abc"),
+    "bad utf-8 after many numbers": _numbers_then("x")[:-4] + b"\xb2\xe2,3\n",
+    "blank rows inside": b"community_id,q1\nA,1\n,\n\nB,2\n",
+    "header cell over the csv module's limit": (
+        "community_id," + "x" * 140_000 + "\nA,1\n"
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_CASES))
+def test_streamed_csv_reads_as_the_in_memory_path(name, tmp_path, monkeypatch):
+    """Large CSVs are streamed by Arrow from disk; what comes out is what the in-memory
+    path gives (or the same error), whatever the file holds."""
+    from cfeval.data import readers
+
+    path = tmp_path / "survey.csv"
+    path.write_bytes(CSV_CASES[name])
+
+    def read(threshold):
+        monkeypatch.setattr(readers, "STREAM_CSV_BYTES", threshold)
+        try:
+            t = _read(path)
+        except Exception as exc:  # noqa: BLE001 - the very same error is expected
+            return type(exc), str(exc)
+        cols = [
+            [None if v != v else v for v in t.column(i).tolist()]  # NaN != NaN
+            for i in range(len(t.headers) if not t.empty else 0)
+        ]
+        return t.headers, t.first_row, t.encoding, t.sha256, t.empty, cols
+
+    assert read(0) == read(1 << 40)
+
+
+@pytest.mark.parametrize(
+    ("name", "streamed"),
+    [("plain", True), ("bom and blank lines", True), ("semicolons", True), ("gbk", False),
+     ("gbk header", False), ("bad utf-8 after many numbers", False), ("ragged", False)],
+)  # fmt: skip
+def test_which_csvs_are_streamed(name, streamed, tmp_path, monkeypatch):
+    from cfeval.data import readers
+
+    monkeypatch.setattr(readers, "STREAM_CSV_BYTES", 0)
+    path = tmp_path / "survey.csv"
+    path.write_bytes(CSV_CASES[name])
+    assert (readers._stream_csv(path, str(path), set()) is not None) is streamed
