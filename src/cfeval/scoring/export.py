@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from cfeval._io import deterministic_zip
 from cfeval._safety import csv_text, is_formula
-from cfeval.i18n import N_, words
+from cfeval.errors import UsageError
+from cfeval.i18n import N_, Msg, words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["to_json", "write_csv", "write_xlsx", "sheets", "headers"]
 
 _FLOAT_FORMAT = "%.10g"
+_MAX_ROWS = 1_048_576  # rows of an Excel worksheet
 
 # column → (English name in the catalogue, tag shown after the Chinese name in a
 # two-language header: the column's id, so code and people meet in one cell)
@@ -190,11 +192,10 @@ def sheets(result: ScoreResult) -> list[pd.DataFrame]:
         df = df.copy()
         pos = df.columns.get_loc(after or key) + 1
         for lang in ("zh", "en"):
-            df.insert(
-                pos,
-                f"{prefix}_{lang}",
-                df[key].map(lambda v, lang=lang: (table.get(v) or {}).get(lang)),
-            )
+            # A dict maps a column in one hash lookup per row; ids not in the table
+            # (and blanks) get no label.
+            by_id = {k: (v or {}).get(lang) for k, v in table.items()}
+            df.insert(pos, f"{prefix}_{lang}", df[key].map(by_id))
             pos += 1
         return df
 
@@ -236,16 +237,57 @@ def _flatten_dict(d: Any, prefix: str = "") -> list[tuple[str, str]]:
 def write_xlsx(result: ScoreResult, fh, lang: str | None = None) -> None:
     """The workbook, one sheet per frame, with pinned dates (byte-identical reruns).
 
-    Written by XlsxWriter in constant-memory mode: rows go to disk as they are written and
-    strings are stored inline, so a district of 5,000 communities (six million cells)
-    takes seconds rather than the minute openpyxl needed, with the same cells, number
-    formats, widths, frozen header and filter.
+    Written by XlsxWriter in constant-memory mode, with each sheet's body built a column
+    at a time (:mod:`cfeval.scoring.xlsx_rows`): a district of 5,000 communities (six
+    million cells) takes seconds, with the same cells, number formats, widths, frozen
+    header and filter as a cell-by-cell writer.
+    """
+    write_frames_xlsx(xlsx_frames(result, lang), fh, headers(result, lang))
+
+
+def xlsx_frames(result: ScoreResult, lang: str | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """The workbook's sheets as (title, frame), in order."""
+    frames = list(zip(sheet_names(lang), sheets(result), strict=True))
+    if result.treatment is not None:
+        for (message, tag), df in zip(
+            _INDEX_SHEETS, (result.treatment, result.treated_points), strict=True
+        ):
+            title = words(lang)(message) if lang else f"{words('zh')(message)} {tag}"
+            frames.append((title, df))
+    return frames
+
+
+def write_frames_xlsx(
+    frames: list[tuple[str, pd.DataFrame]],
+    fh,
+    names: dict[str, str],
+    *,
+    per_cell: bool = False,
+) -> None:
+    """Frames as a workbook's sheets (title, frame), headers named by ``names``.
+
+    ``per_cell`` writes every cell through XlsxWriter's ``write`` (the reference the
+    column-wise writer is tested against).
     """
     import io
 
     import xlsxwriter
 
-    names = headers(result, lang)
+    from cfeval.scoring.xlsx_rows import FrameSheet
+
+    for title, df in frames:
+        # A worksheet holds 1,048,576 rows, the header included; XlsxWriter would drop
+        # the rest without a word.
+        if len(df) >= _MAX_ROWS:
+            raise UsageError(
+                Msg(
+                    "sheet {sheet!r} would have {rows} rows and a worksheet holds "
+                    "{limit}: write the results as .parquet or .csv",
+                    sheet=title,
+                    rows=len(df) + 1,
+                    limit=_MAX_ROWS,
+                )
+            )
     buf = io.BytesIO()
     # Text is text: no cell of ours becomes a formula, a number or a link by its look.
     options = {
@@ -256,16 +298,15 @@ def write_xlsx(result: ScoreResult, fh, lang: str | None = None) -> None:
     }
     wb = xlsxwriter.Workbook(buf, options)
     styles = _Styles(wb)
-    for title, df in zip(sheet_names(lang), sheets(result), strict=True):
-        _write_sheet(wb.add_worksheet(title), df, names, styles)
-    if result.treatment is not None:
-        for (message, tag), df in zip(
-            _INDEX_SHEETS, (result.treatment, result.treated_points), strict=True
-        ):
-            title = words(lang)(message) if lang else f"{words('zh')(message)} {tag}"
-            _write_sheet(wb.add_worksheet(title), df, names, styles)
+    for title, df in frames:
+        ws = wb.add_worksheet(title, worksheet_class=FrameSheet)
+        column_styles = _write_head(ws, df, names, styles)
+        if per_cell or not ws.write_body(df, 1, column_styles, styles.text):
+            _write_cells(ws, df, styles)
     wb.close()
-    fh.write(deterministic_zip(buf.getvalue()))
+    # XlsxWriter deflates with zipfile's default level, the one deterministic_zip uses, so
+    # the compressed entries are kept and only their headers are pinned.
+    fh.write(deterministic_zip(buf.getvalue(), keep_compressed=True))
 
 
 class _Styles:
@@ -280,31 +321,42 @@ class _Styles:
         self.number["0.0%"] = wb.add_format({"num_format": "0.0%"})
 
 
-def _write_sheet(ws, df: pd.DataFrame, names: dict[str, str], styles: _Styles) -> None:
+def _write_head(ws, df: pd.DataFrame, names: dict[str, str], styles: _Styles) -> list:
+    """Column widths and formats, frozen header, filter and the header row; the formats."""
     cols = [str(c) for c in df.columns]
-    columns = [_column_values(df[c]) for c in df.columns]
+    column_styles = []
     for j, col in enumerate(cols):
         fmt = "0.0%" if col == "coverage" else "0.0" if col in _ONE_DECIMAL else None
-        shown = [_shown(v) for v in columns[j][:200]]
+        shown = [_shown(v) for v in _column_values(df.iloc[:200, j])]
         # CJK characters are about twice as wide as Latin ones in Excel's column units.
         width = max(_text_width(t) for t in [names.get(col, col), *shown])
         # A column's number format applies to the cells written without one of their own.
-        ws.set_column(j, j, min(max(width + 2, 8), 60), styles.number.get(fmt))
+        column_styles.append(styles.number.get(fmt))
+        ws.set_column(j, j, min(max(width + 2, 8), 60), column_styles[-1])
     ws.freeze_panes(1, 0)
     if cols:
         ws.autofilter(0, 0, len(df), len(cols) - 1)
     for j, c in enumerate(cols):
         text = names.get(c, c)
         ws.write_string(0, j, text, styles.header_text if is_formula(text) else styles.header)
+    return column_styles
+
+
+def _write_cells(ws, df: pd.DataFrame, styles: _Styles) -> None:
+    """The body cell by cell, through XlsxWriter's ``write``."""
+    columns = [_column_values(df.iloc[:, j]) for j in range(df.shape[1])]
     # Formula-like text cells (an id "=HYPERLINK(...)"), found per column before writing.
     risky = [
         {i: v for i, v in enumerate(values) if v.__class__ is str and is_formula(v)}
         for values in columns
     ]
     risky = [(j, cells) for j, cells in enumerate(risky) if cells]
-    write_row = ws.write_row
+    # One write per cell: write_row stops at a cell it truncates (text over 32,767
+    # characters) and would drop the rest of the row.
+    write = ws.write
     for i, row in enumerate(zip(*columns, strict=True)):
-        write_row(i + 1, 0, row)
+        for j, value in enumerate(row):
+            write(i + 1, j, value)
         for j, cells in risky:
             if i in cells:
                 ws.write_string(i + 1, j, cells[i], styles.text)
