@@ -100,7 +100,9 @@ def _respondent_values(
     needed_by_group = np.array(
         [ind.valid_items_needed(g) if ind.items_for(g) else 1 for g in eng.groups]
     )
-    needed = needed_by_group[eng.row_group]
+    # One number when every group needs the same (no per-row copy of it).
+    uniform = len(needed_by_group) > 0 and (needed_by_group == needed_by_group[0]).all()
+    needed = needed_by_group[0] if uniform else needed_by_group[eng.row_group]
     y = RULES[ind.rule.type](x, ind.rule, needed=needed, scale=scales[0])
     del x
     asked = np.zeros(eng.G, bool)

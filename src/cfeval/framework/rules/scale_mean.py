@@ -31,7 +31,9 @@ def respondent_mean(x, needed):
 
     n = x.shape[0]
     total = np.zeros(n)
-    count = np.zeros(n, dtype=np.int64)
+    # A narrow counter: an indicator has a handful of items, and a million rows of int64
+    # would be 8 MB to write and read again per item.
+    count = np.zeros(n, dtype=np.int16 if x.shape[1] < 2**15 else np.int64)
     # Column by column: an indicator has a handful of items and a million respondents, so
     # whole-column ufuncs (no temporaries, ``where=``) beat a row-wise reduction.
     for j in range(x.shape[1]):
