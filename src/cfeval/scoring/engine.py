@@ -116,13 +116,12 @@ def score(
         raise UsageError(Msg("pass survey and audit frames as survey=... and audit=..."))
     elif survey is not None or audit is not None or proposals is not None:
         raise UsageError(Msg("pass either a Dataset or survey=... / audit=..., not both"))
-    from cfeval.scoring.privacy import mask_community_text, suppress_small_groups
+    from cfeval.scoring.privacy import mask_community_text
 
-    result = _Engine(fw, data).run(lang)
-    # Children's data: no phone numbers in any output, no group of one published.
+    # Children's data: no group of one published (the by-group frame is built without
+    # the results of groups below min_n), no phone numbers in any output.
+    result = _Engine(fw, data, show_small_groups).run(lang)
     result.communities = mask_community_text(result.communities)
-    if not show_small_groups:
-        result.by_group = suppress_small_groups(result.by_group, fw)
     return result
 
 
@@ -138,11 +137,12 @@ class _Engine:
     (string ids, declared groups, positive weights, one audit row per unit) and never
     repeats them."""
 
-    def __init__(self, fw: Framework, data: Dataset):
+    def __init__(self, fw: Framework, data: Dataset, show_small_groups: bool = False):
         import numpy as np
 
         self.fw = fw
         self.data = data
+        self.show_small_groups = show_small_groups
         self.groups = list(fw.respondents)
         self.G = max(len(self.groups), 1)
         self.min_n = np.array([fw.respondents[g].min_n for g in self.groups] or [1])
@@ -226,7 +226,7 @@ class _Engine:
 
     def run(self, lang: str | None = None) -> ScoreResult:
         from cfeval.i18n import resolve_lang, words
-        from cfeval.scoring.frames import by_group_frame, score_frames
+        from cfeval.scoring.frames import score_frames
         from cfeval.scoring.notes import notes_frame
         from cfeval.scoring.result import ScoreResult, provenance
 
@@ -244,6 +244,7 @@ class _Engine:
                 for c in node.children:  # release respondent-level arrays early
                     values[c].z = values[c].mask = None
             v.var, v.n, v.df = self._variance(v)
+            v.cell_var = v.cell_n = v.cell_df = None  # U × G pieces only _variance reads
             values[idx] = v
         # The look-ahead holds views of the survey's columns (and the engine, in a cycle
         # the garbage collector would only break later): let go of them now.
@@ -275,7 +276,7 @@ class _Engine:
         result = ScoreResult(
             framework=self.fw,
             scores=frames["scores"],
-            by_group=by_group_frame(self),
+            by_group=frames["by_group"],
             communities=frames["communities"],
             notes=notes,
             report=self.data.report,

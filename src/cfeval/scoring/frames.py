@@ -14,7 +14,7 @@ from cfeval._columns import AUDIT_DESCRIPTION
 from cfeval.scoring.notes import bonus_points, vetoes
 from cfeval.scoring.proportions import implied_variance
 from cfeval.scoring.values import take
-from cfeval.scoring.variance import t_quantile
+from cfeval.scoring.variance import CellQuantiles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,28 +25,47 @@ __all__ = ["score_frames", "by_group_frame", "repeated_text"]
 #: Node and group statuses, sorted (the categories of the ``status`` columns).
 STATUSES = ("insufficient", "missing", "ok", "veto")
 _INSUFFICIENT, _MISSING, _OK = (STATUSES.index(s) for s in ("insufficient", "missing", "ok"))
-_COLUMNS = ("score", "points", "max_points", "df", "low", "high", "n", "coverage", "gain", "status")
+#: The scores frame's float columns, in its order: one float block holds them all.
+_FLOATS = (
+    "score", "points", "max_points", "ci_low", "ci_high", "df", "coverage", "potential_gain",
+)  # fmt: skip
 
 
 def score_frames(eng: Any, values: dict) -> dict[str, Any]:
-    """``scores`` and ``communities`` frames, plus what notes need (bonus rows, vetoes)."""
+    """``scores``, ``by_group`` and ``communities`` frames, plus what notes need (bonus
+    rows, vetoes, grading).
+
+    At 50,000 communities the frames are millions of rows, so every column is written
+    once into the array the frame keeps, and what is no longer needed is let go before
+    the next frame is built.
+    """
     import numpy as np
 
+    # The groups' quantiles first: the indicators' and the by-group rows' reuse them.
+    tq = CellQuantiles(eng.p_ci, eng.U, eng.G)
+    for row in eng.group_rows:
+        row["t"] = tq.cells(row["df"])
+    by_group = by_group_frame(eng)
+    for row in eng.group_rows:  # the by-group frame was their last reader (notes keep n, used)
+        for key in ("score", "se", "df", "n_eff", "status", "var", "t"):
+            row.pop(key, None)
     bonus, bonus_rows = bonus_points(eng)
-    cols = _node_columns(eng, values, bonus)
+    block, n, status = _node_columns(eng, values, bonus, tq)
+    root = {name: block[:, j][:: len(eng.nodes)].copy() for j, name in enumerate(_FLOATS)}
     veto_hit, veto_cap, veto_notes = vetoes(eng)
-    g_before, grade = _grades(eng.fw, cols["score"][0], veto_hit, veto_cap)
-    grade, grade_status = grade_status_of(eng.fw, grade, cols["coverage"][0])
-    cols["status"][0] = np.where(veto_hit, STATUSES.index("veto"), cols["status"][0])
-    scores = _scores(eng, cols, grade, grade_status)
-    communities = _communities(eng, scores, grade, g_before, bonus, veto_hit)
+    g_before, grade = _grades(eng.fw, root["score"], veto_hit, veto_cap)
+    grade, grade_status = grade_status_of(eng.fw, grade, root["coverage"])
+    status[:, 0] = np.where(veto_hit, STATUSES.index("veto"), status[:, 0])
+    scores = _scores(eng, block, n, status, grade, grade_status)
+    communities = _communities(eng, root, grade, g_before, bonus, veto_hit)
     communities.insert(communities.columns.get_loc("grade") + 1, "grade_status", grade_status)
     return {
         "scores": scores,
         "communities": communities,
         "bonus_rows": bonus_rows,
         "veto_notes": veto_notes,
-        "grading": (grade_status, cols["coverage"][0]),
+        "grading": (grade_status, root["coverage"]),
+        "by_group": by_group,
     }
 
 
@@ -61,14 +80,14 @@ def grade_status_of(fw, grade: np.ndarray, coverage: np.ndarray):
 
     sc = fw.scoring
     thin = ~(coverage >= sc.min_coverage_for_grade - 1e-12)
-    has = np.array([g is not None for g in grade], dtype=bool)
+    has = np.not_equal(grade, None)
     status = np.where(~has, "none", np.where(thin, sc.below_min_coverage, "final")).astype(object)
     if sc.below_min_coverage == "withheld":
         grade = np.where(status == "withheld", None, grade).astype(object)
     return grade, status
 
 
-def _intervals(eng: Any, values: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+def _intervals(eng: Any, values: dict, tq: CellQuantiles) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per node, how far its interval reaches below and above the score (0..100 units).
 
     Shares get their proportion interval (scoring.share_interval); every other node
@@ -94,7 +113,7 @@ def _intervals(eng: Any, values: dict) -> list[tuple[np.ndarray, np.ndarray]]:
         for c, bc in zip(node.children, v.b, strict=True):
             root += bc * extra.get(c, 0.0)
         extra[idx] = root
-        half = t_quantile(eng.p_ci, v.df) * 100 * np.sqrt(v.var + root * root)
+        half = tq.units(v.df) * 100 * np.sqrt(v.var + root * root)
         out[idx] = (half, half)
     return out
 
@@ -111,18 +130,26 @@ def _root_coefficients(eng: Any, values: dict) -> list[np.ndarray]:
     return C
 
 
-def _node_columns(eng: Any, values: dict, bonus: np.ndarray) -> dict[str, list]:
-    """Per node (in flattened order) the per-unit arrays of every score column."""
+def _node_columns(eng: Any, values: dict, bonus: np.ndarray, tq: CellQuantiles):
+    """Every node's score columns, written straight into the scores frame's arrays.
+
+    Returns the float block (``U·N × len(_FLOATS)``, one column per float column, rows
+    unit-major as in the frame), ``n`` and the status codes (both ``U × N``).
+    """
     import numpy as np
 
-    fw, U = eng.fw, eng.U
+    fw, U, N = eng.fw, eng.U, len(eng.nodes)
     T = fw.max_total()
     zero_policy = fw.scoring.missing != "renormalize"
     base = T * values[0].att
     root_points = np.minimum(base + bonus, T)
     C = _root_coefficients(eng, values)
-    reach = _intervals(eng, values)
-    cols: dict[str, list] = {k: [] for k in _COLUMNS}
+    reach = _intervals(eng, values, tq)
+    block = np.empty((U * N, len(_FLOATS)), order="F")
+    # Column j of the block seen as U × N (a view): node i's values are its column i.
+    col = {name: block[:, j].reshape(U, N) for j, name in enumerate(_FLOATS)}
+    n = np.empty((U, N), np.int64)
+    status = np.empty((U, N), np.int8)
     for idx, node in enumerate(eng.nodes):
         v = values[idx]
         att = v.att
@@ -134,18 +161,22 @@ def _node_columns(eng: Any, values: dict, bonus: np.ndarray) -> dict[str, list]:
         else:
             pts, sc = att * node.max_points, 100 * att
             gain = np.minimum(base + T * C[idx] * (1 - att) + bonus, T) - root_points
-        status = np.where(v.cov == 0, _MISSING, np.where(v.insufficient, _INSUFFICIENT, _OK))
-        cols["score"].append(sc)
-        cols["points"].append(pts)
-        cols["max_points"].append(np.full(U, node.max_points))
-        cols["df"].append(v.df)
-        cols["low"].append(sc - reach[idx][0])
-        cols["high"].append(sc + reach[idx][1])
-        cols["n"].append(v.n)
-        cols["coverage"].append(v.cov)
-        cols["gain"].append(gain)
-        cols["status"].append(status)
-    return cols
+        col["score"][:, idx] = sc
+        col["points"][:, idx] = pts
+        col["max_points"][:, idx] = node.max_points
+        col["ci_low"][:, idx] = sc - reach[idx][0]
+        col["ci_high"][:, idx] = sc + reach[idx][1]
+        col["df"][:, idx] = v.df
+        col["coverage"][:, idx] = v.cov
+        col["potential_gain"][:, idx] = gain
+        n[:, idx] = v.n
+        status[:, idx] = np.where(
+            v.cov == 0, _MISSING, np.where(v.insufficient, _INSUFFICIENT, _OK)
+        )
+        reach[idx] = None
+    lo, hi = _FLOATS.index("ci_low"), _FLOATS.index("ci_high")
+    np.clip(block[:, lo : hi + 1], 0, 100, out=block[:, lo : hi + 1])
+    return block, n, status
 
 
 def _grades(fw, root_score: np.ndarray, veto_hit: np.ndarray, veto_cap: np.ndarray):
@@ -162,61 +193,41 @@ def _grades(fw, root_score: np.ndarray, veto_hit: np.ndarray, veto_cap: np.ndarr
     ids = np.array([*grade_ids, None], dtype=object)
     g_before = ids[g_idx]
     g_after = np.where((g_idx >= 0) & veto_hit, np.maximum(g_idx, veto_cap), g_idx)
-    grade = np.array([grade_ids[i] if i >= 0 else None for i in g_after], dtype=object)
+    grade = ids[g_after]
     return g_before, grade
 
 
-def _scores(eng: Any, cols: dict[str, list], grade, grade_status) -> pd.DataFrame:
+def _scores(eng: Any, block, n, status, grade, grade_status) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
     U, nodes = eng.U, eng.nodes
     N = len(nodes)
-
-    def stack(key):  # node-major lists → unit-major flat array
-        return np.stack(cols[key], axis=1).ravel()
-
-    node_of_row = np.tile(np.arange(N), U)
-    unit_of_row = np.repeat(np.arange(U), N)
-
-    def per_node(values):
-        return repeated_text(values, node_of_row)
-
-    root = node_of_row == 0
-    # The float columns are written once, straight into the frame's one float block (a
-    # frame built from separate columns copies them all again to consolidate them).
-    floats = {
-        "score": "score", "points": "points", "max_points": "max_points", "ci_low": "low",
-        "ci_high": "high", "df": "df", "coverage": "coverage", "potential_gain": "gain",
-    }  # fmt: skip
-    block = np.empty((U * N, len(floats)), order="F")
-    for j, key in enumerate(floats.values()):
-        view = block[:, j].reshape(U, N)  # a view: column j is contiguous
-        for i, values in enumerate(cols[key]):
-            view[:, i] = values
-    np.clip(block[:, 3:5], 0, 100, out=block[:, 3:5])
-    out = pd.DataFrame(block, columns=list(floats), copy=False)
+    # Rows are unit-major: unit u's nodes in flattened order, the root (node 0) first.
+    node_of_row = np.tile(np.arange(N, dtype=np.int32), U)
+    unit_of_row = np.repeat(np.arange(U, dtype=np.int32), N)
+    out = pd.DataFrame(block, columns=list(_FLOATS), copy=False)
     return _with_columns(
         out,
         {
             "community_id": repeated_text(eng.units["community_id"], unit_of_row),
             "wave": repeated_text(eng.units["wave"], unit_of_row),
-            "path": per_node([n.path for n in nodes]),
-            "node_id": per_node([n.node_id for n in nodes]),
-            "kind": per_node([n.kind for n in nodes]),
-            "level": np.array([n.level for n in nodes], dtype=np.int64)[node_of_row],
+            "path": repeated_text([n.path for n in nodes], node_of_row),
+            "node_id": repeated_text([n.node_id for n in nodes], node_of_row),
+            "kind": repeated_text([n.kind for n in nodes], node_of_row),
+            "level": np.tile(np.array([n.level for n in nodes], dtype=np.int64), U),
             "score": None,
             "points": None,
             "max_points": None,
             "ci_low": None,
             "ci_high": None,
             "df": None,
-            "n": stack("n").astype(np.int64),
+            "n": n.ravel(),
             "coverage": None,
             "potential_gain": None,
-            "status": repeated_text(STATUSES, stack("status")),
-            "grade": _root_only(grade, root, unit_of_row),
-            "grade_status": _root_only(grade_status, root, unit_of_row),
+            "status": repeated_text(STATUSES, status.ravel()),
+            "grade": _root_only(grade, U, N),
+            "grade_status": _root_only(grade_status, U, N),
         },
     )
 
@@ -245,22 +256,34 @@ def repeated_text(uniques, codes: np.ndarray, blank_last: bool = False):
         values.append(None)
     # Through a Series: the dtype is whatever pandas infers for these texts (Arrow-backed
     # "str" in pandas 3, object before), exactly as for the object arrays this replaces.
-    return pd.Series(np.asarray(values, dtype=object)).array.take(codes)
+    base = pd.Series(np.asarray(values, dtype=object)).array
+    if not isinstance(base, pd.arrays.ArrowStringArray):
+        return base.take(codes)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # The same take, with its buffers from the system allocator: Arrow's default pool
+    # (mimalloc) asks the OS for new segments slowly, and these columns are hundreds of
+    # megabytes at 50,000 communities (a 1.65 M-row column took 50-110 ms instead of 9).
+    taken = pc.take(base.__arrow_array__(), codes, memory_pool=pa.system_memory_pool())
+    return pd.arrays.ArrowStringArray(taken, dtype=base.dtype)
 
 
-def _root_only(per_unit: np.ndarray, root: np.ndarray, unit_of_row: np.ndarray):
-    """A per-unit text (grade) on the root's rows, blank on the others."""
+def _root_only(per_unit: np.ndarray, U: int, N: int):
+    """A per-unit text (grade) on the root's rows (each unit's first), blank on the others."""
     import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(per_unit)  # None → -1
     if not len(uniques):  # no unit has one: a column of None, as it always was
-        return np.full(len(root), None, dtype=object)
-    at = np.where(root, codes[unit_of_row], -1)
-    return repeated_text(uniques, np.where(at >= 0, at, len(uniques)), blank_last=True)
+        return np.full(U * N, None, dtype=object)
+    blank = len(uniques)
+    at = np.full((U, N), blank, dtype=np.int32)
+    at[:, 0] = np.where(codes >= 0, codes, blank)
+    return repeated_text(uniques, at.ravel(), blank_last=True)
 
 
-def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataFrame:
+def _communities(eng: Any, root: dict, grade, g_before, bonus, veto_hit) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -283,9 +306,8 @@ def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataF
             from_survey = pd.Series(first.reindex(range(eng.U)).to_numpy(dtype=object))
             have = pd.Series(communities[col].to_numpy(dtype=object))
             communities[col] = have.where(have.notna(), from_survey).to_numpy(dtype=object)
-    root_rows = scores[scores["kind"] == "total"].reset_index(drop=True)
     for col in ("score", "points", "max_points", "ci_low", "ci_high", "coverage"):
-        communities[col] = root_rows[col].to_numpy()
+        communities[col] = root[col]  # the total's row of every unit in the scores frame
     communities["grade"] = grade
     communities["grade_before_veto"] = g_before
     communities["bonus_points"] = bonus
@@ -296,69 +318,99 @@ def _communities(eng: Any, scores, grade, g_before, bonus, veto_hit) -> pd.DataF
 
 
 def by_group_frame(eng: Any) -> pd.DataFrame:
-    """One row per unit × survey indicator × asked group, already in output order."""
+    """One row per unit × survey indicator × asked group, already in output order.
+
+    Groups below their ``min_n`` keep their size and status but lose their results
+    (:mod:`cfeval.scoring.privacy`) unless the engine was asked to show small groups.
+    """
     import numpy as np
     import pandas as pd
 
+    from cfeval.scoring.privacy import SUPPRESSED_COLUMNS, small_groups
+
     paths = {n.node_id: n.path for n in eng.nodes}
-    # Blocks of shape (units, groups asked) side by side: ravel() then gives unit-major
-    # rows, indicators in framework order (group_rows is filled bottom-up, so reverse).
-    rows = list(reversed(eng.group_rows))
-    sel = [[eng.groups.index(g) for g in r["ind"].respondents or []] for r in rows]
+    # Blocks of shape (units, groups asked) side by side: flat, they are unit-major rows,
+    # indicators in framework order (group_rows is filled bottom-up, so reverse).
+    parts = [_Part(r, eng.groups) for r in reversed(eng.group_rows)]
+    U, k = eng.U, sum(p.width for p in parts)
 
-    def block(key):
-        if not rows:
-            return np.empty(0)
-        return np.concatenate(
-            [r[key][:, js] for r, js in zip(rows, sel, strict=True)], axis=1
-        ).ravel()
+    def block(key, out=None, which=parts):
+        """``key`` of the rows side by side, flat; written into ``out`` when given."""
+        if out is None:
+            dtype = which[0].row[key].dtype if which else _EMPTY_DTYPES.get(key, np.float64)
+            out = np.empty(U * sum(p.width for p in which), dtype=dtype)
+        view, at = out.reshape(U, -1), 0
+        for p in which:
+            view[:, at : at + p.width] = p.row[key][:, p.cols]
+            at += p.width
+        return out
 
-    def labels(values_per_row):
-        per = [v for r, js in zip(rows, sel, strict=True) for v in values_per_row(r, js)]
-        return repeated_text(per, np.tile(np.arange(len(per)), eng.U))
-
-    k = sum(len(js) for js in sel)
-    unit_of_row = np.repeat(np.arange(eng.U), k)
-    sc, df = block("score"), block("df")
-    half = t_quantile(eng.p_ci, df) * block("se")
-    lo, hi = sc - half, sc + half
-    if rows:  # shares: their proportion interval at the group's effective size
-        share = np.concatenate(
-            [np.full((eng.U, len(js)), r["share"]) for r, js in zip(rows, sel, strict=True)],
-            axis=1,
-        ).ravel()
-        ddf = df[share] if eng.design is not None else None
+    # The float columns are written straight into the frame's one float block.
+    floats = ("score", "ci_low", "ci_high", "df", "n_eff")
+    table = np.empty((U * k, len(floats)), order="F")
+    sc, lo, hi = block("score", table[:, 0]), table[:, 1], table[:, 2]
+    df = block("df", table[:, 3])
+    block("n_eff", table[:, 4])
+    half = block("t")  # the quantiles score_frames took (CellQuantiles)
+    half *= block("se")
+    np.subtract(sc, half, out=lo)
+    np.add(sc, half, out=hi)
+    del half
+    n = block("n")
+    shares = [p for p in parts if p.row["share"]]
+    if shares:  # shares: their proportion interval at the group's effective size
+        share = np.tile(np.concatenate([np.full(p.width, p.row["share"]) for p in parts]), U)
         klo, khi = eng.share_interval(
             sc[share] / 100,
-            block("var")[share],
-            block("n")[share],
-            block("n_eff")[share],
-            ddf,
+            block("var", which=shares),
+            block("n", which=shares),
+            block("n_eff", which=shares),
+            df[share] if eng.design is not None else None,
             level=eng.fw.scoring.ci_level,
         )
         lo[share], hi[share] = 100 * klo, 100 * khi
     np.clip(lo, 0, 100, out=lo)
     np.clip(hi, 0, 100, out=hi)
-    floats = {"score": sc, "ci_low": lo, "ci_high": hi, "df": df, "n_eff": block("n_eff")}
-    table = np.empty((len(sc), len(floats)), order="F")
-    for j, values in enumerate(floats.values()):
-        table[:, j] = values
+    group_of_col = np.array([g for p in parts for g in p.groups], dtype=np.int64)
+    if not eng.show_small_groups:
+        small = small_groups(n, np.tile(eng.min_n[group_of_col], U))
+        for j, name in enumerate(floats):
+            if name in SUPPRESSED_COLUMNS:
+                table[small, j] = np.nan
     out = pd.DataFrame(table, columns=list(floats), copy=False)
+    unit_of_row, col_of_row = np.repeat(np.arange(U), k), np.tile(np.arange(k), U)
     return _with_columns(
         out,
         {
             "community_id": repeated_text(eng.units["community_id"], unit_of_row),
             "wave": repeated_text(eng.units["wave"], unit_of_row),
-            "path": labels(lambda r, js: [paths[r["ind"].id]] * len(js)),
-            "node_id": labels(lambda r, js: [r["ind"].id] * len(js)),
-            "respondent": labels(lambda r, js: [eng.groups[j] for j in js]),
+            "path": repeated_text([paths[p.ind.id] for p in parts for _ in p.groups], col_of_row),
+            "node_id": repeated_text([p.ind.id for p in parts for _ in p.groups], col_of_row),
+            "respondent": repeated_text([eng.groups[g] for g in group_of_col], col_of_row),
             "score": None,
             "ci_low": None,
             "ci_high": None,
             "df": None,
-            "n": block("n").astype(np.int64),
+            "n": n,
             "n_eff": None,
-            "status": repeated_text(STATUSES, block("status").astype(np.int64)),
-            "used": block("used").astype(bool),
+            "status": repeated_text(STATUSES, block("status")),
+            "used": block("used"),
         },
     )
+
+
+#: by_group's integer and boolean columns when no indicator has survey rows.
+_EMPTY_DTYPES = {"n": "int64", "status": "int8", "used": "bool"}
+
+
+class _Part:
+    """One indicator's by-group rows: its row of ``group_rows`` and the groups asked."""
+
+    def __init__(self, row: dict, groups: list[str]):
+        self.row, self.ind = row, row["ind"]
+        self.groups = [groups.index(g) for g in self.ind.respondents or []]
+        self.width = len(self.groups)
+        g = self.groups
+        # Neighbouring groups in order are a slice (a view: nothing copied).
+        contiguous = bool(g) and g == list(range(g[0], g[0] + len(g)))
+        self.cols = slice(g[0], g[0] + len(g)) if contiguous else g

@@ -13,11 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from cfeval.framework.model import Framework
-
-__all__ = ["SUPPRESSED_COLUMNS", "suppress_small_groups", "mask_community_text"]
+__all__ = ["SUPPRESSED_COLUMNS", "small_groups", "mask_community_text"]
 
 #: Free-text columns of the communities frame that may hold a phone or ID-card number.
 TEXT_COLUMNS = ("name", "city", "district")
@@ -44,27 +43,11 @@ def mask_community_text(communities: pd.DataFrame) -> pd.DataFrame:
 SUPPRESSED_COLUMNS = ("score", "ci_low", "ci_high", "df", "n_eff")
 
 
-def suppress_small_groups(by_group: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """A copy of ``by_group`` with the results of groups below their ``min_n`` blanked."""
-    import numpy as np
-    import pandas as pd
+def small_groups(n: np.ndarray, min_n: np.ndarray) -> np.ndarray:
+    """Which by-group rows are a group below its ``min_n`` (with anyone in it at all).
 
-    if by_group is None or len(by_group) == 0 or "respondent" not in by_group:
-        return by_group
-    # Through the few distinct groups: a district has millions of by-group rows.
-    codes, groups = pd.factorize(by_group["respondent"])
-    limits = np.array([_min_n(framework, g) for g in groups] + [np.nan])
-    n = by_group["n"].to_numpy(float)
-    small = (n < limits[codes]) & (n > 0)
-    if not small.any():
-        return by_group
-    out = by_group.copy()
-    for col in SUPPRESSED_COLUMNS:
-        if col in out:
-            out[col] = np.where(small, np.nan, out[col].to_numpy(float))
-    return out
-
-
-def _min_n(framework: Framework, group) -> float:
-    spec = framework.respondents.get(group)
-    return float("nan") if spec is None else float(spec.min_n)
+    ``n`` and ``min_n`` are the rows' sizes and their groups' limits; the engine blanks
+    :data:`SUPPRESSED_COLUMNS` of these rows before the frame is built
+    (:func:`cfeval.scoring.frames.by_group_frame`), unless ``show_small_groups``.
+    """
+    return (n < min_n) & (n > 0)

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cfeval.scoring.variance import t_quantile
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -49,18 +51,6 @@ __all__ = [
     "t_quantile",
     "wilson",
 ]
-
-
-def t_quantile(p: float, df) -> np.ndarray:
-    """Student-t quantile ``t_p(df)`` for an array of df; NaN where df is NaN or ≤ 0."""
-    import numpy as np
-    from scipy.special import stdtrit
-
-    df = np.asarray(df, dtype=np.float64)
-    out = np.full(df.shape, np.nan)
-    ok = np.isfinite(df) & (df > 0)
-    out[ok] = stdtrit(df[ok], p)
-    return out
 
 
 def effective_size(p, var, n, n_cap, df=None, level: float = 0.95) -> np.ndarray:
