@@ -163,17 +163,21 @@ class _Engine:
         import pandas as pd
 
         s, a = self.survey, self.audit
-        pairs = pd.concat([a[list(ID_COLUMNS)], s[list(ID_COLUMNS)].drop_duplicates()])
-        units = pairs.drop_duplicates().sort_values(list(ID_COLUMNS), kind="stable")
-        self.units = units.reset_index(drop=True)
-        self.U = len(self.units)
-        key = pd.MultiIndex.from_frame(self.units)
         # Factorising the two key columns separately is far cheaper than building a
         # MultiIndex over a million rows; only the unique pairs are looked up.
         cc, cu = pd.factorize(s["community_id"], sort=False)
         wc, wu = pd.factorize(s["wave"], sort=False)
         combo = cc.astype(np.int64) * max(len(wu), 1) + wc
-        uniq, inv = np.unique(combo, return_inverse=True)
+        inv, uniq = pd.factorize(combo, sort=False)  # hashing: no sort of a million rows
+        # Codes are given in order of first appearance, so the running maximum rises
+        # exactly at each pair's first row: the rows drop_duplicates() would keep.
+        top = np.maximum.accumulate(inv) if len(inv) else inv
+        seen = np.flatnonzero(np.diff(top, prepend=-1) > 0)
+        pairs = pd.concat([a[list(ID_COLUMNS)], s[list(ID_COLUMNS)].iloc[seen]])
+        units = pairs.drop_duplicates().sort_values(list(ID_COLUMNS), kind="stable")
+        self.units = units.reset_index(drop=True)
+        self.U = len(self.units)
+        key = pd.MultiIndex.from_frame(self.units)
         pair_idx = pd.MultiIndex.from_arrays(
             [np.asarray(cu)[uniq // max(len(wu), 1)], np.asarray(wu)[uniq % max(len(wu), 1)]]
         )
