@@ -146,3 +146,19 @@ def test_report_all_writes_one_pdf_per_community_and_lists_renames(tmp_path):
     assert "a/b -> a_b-" in run.output and "comparison -> comparison-" in run.output
     names = sorted(p.name for p in out.glob("*.pdf"))
     assert len(names) == 3 and "comparison_en.pdf" not in names  # left to --compare
+
+
+def test_text_shaped_like_sheet_xml_stays_text_in_the_workbook(tmp_path):
+    """A name of the form ``<r>…</r>`` went into the sheet raw (XlsxWriter's rich-text
+    shortcut in constant-memory mode): here it would smuggle in a formula cell."""
+    smuggler = '<r><t>a</t></r></is></c><c r="Z2"><f>HYPERLINK("http://evil.example")</f></c><c><is><r><t>b</t></r>'
+    survey, audit = chengdu_data(tmp_path / "data", names={"CD-CH-001": smuggler})
+    out = tmp_path / "scores.xlsx"
+    run = cli("score", "chengdu-community", "--survey", survey, "--audit", audit, "-o", out)
+    assert run.exit_code in (0, 1), run.output
+    names = []
+    for sheet, cell in _all_texts_of_workbook(out):
+        assert cell.data_type != "f", (sheet, cell.coordinate, cell.value)
+        if cell.value == smuggler:
+            names.append(sheet)
+    assert names  # the name, read back exactly as it was given

@@ -55,8 +55,8 @@ class FrameSheet(Worksheet):
 
         ``column_styles[j]`` is column j's format (or None): the style XlsxWriter gives a
         cell written without its own; ``text_style`` is the format of formula-like text.
-        Returns False, writing nothing, when a column holds a type other than text,
-        numbers, booleans and blanks.
+        Returns False, having written no cell of the body (only the pending header row),
+        when a column holds a type other than text, numbers, booleans and blanks.
         """
         import numpy as np
 
