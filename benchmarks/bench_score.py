@@ -12,20 +12,28 @@ command does) and its peak memory (``VmHWM``, read by the child as it exits) is 
   one item at a time (the file's frame plus three columns in memory);
 * ``cfeval``       – the command ``cfeval score FW --survey S --audit A -o scores.parquet``
   (read, map, validate every cell, score with intervals, write);
-* ``cfeval-shards`` – the same with ``--shard-rows`` (out of core: peak is one shard's).
+* ``cfeval-shards`` – the same with ``--shard-rows`` (out of core: peak is one shard's);
+* ``cfeval-daskN`` – the same on N local Dask worker processes (``--dask 1,2,4``);
+* ``duckdb-csv`` / ``cfeval-csv`` – both again from the same rows as CSV (up to
+  ``--csv-max`` rows).
+
+Sizes default to 100 k, 1 M and 10 M responses, so that growth with size shows; ``--ooc``
+writes a survey as several Parquet files and scores it in shards (out of core).
 
 Then, at fixed rows, the engine alone (``cfeval.score`` on a Dataset already read) for
 500 / 5,000 / 50,000 communities, and the XLSX export of the 5,000-community result.
 
 Usage::
 
+    python benchmarks/bench_score.py                           # 100 k, 1 M, 10 M
     python benchmarks/bench_score.py --sizes 100000            # CI-sized
     python benchmarks/bench_score.py --sizes 100000,1000000 --growth-rows 1000000
     python benchmarks/bench_score.py --sizes 10000000 --skip-growth --skip-xlsx --skip-csv
     python benchmarks/bench_score.py --sizes 1000000 --dask 1,2,4 --skip-growth --skip-csv
     python benchmarks/bench_score.py --sizes "" --skip-growth --ooc 20000000 --ooc-files 10
 
-Prints seconds, ratios to DuckDB measured in the same run, rows/s and peak memory.
+Prints seconds, ratios to DuckDB measured in the same run, rows/s and peak memory, and
+the load average before and after (compare ratios from one quiet run).
 """
 
 from __future__ import annotations
@@ -391,7 +399,9 @@ def _out_of_core(folder: Path, rows: int, files: int, communities: int, shard_ro
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100000,1000000", help="responses, comma-separated")
+    parser.add_argument(
+        "--sizes", default="100000,1000000,10000000", help="responses, comma-separated"
+    )
     parser.add_argument("--communities", type=int, default=5_000)
     parser.add_argument("--shard-rows", type=int, default=250_000, help="0: no shards run")
     parser.add_argument("--growth-rows", type=int, default=1_000_000)
@@ -414,6 +424,7 @@ def main() -> None:
         _child(sys.argv[2], sys.argv[3:])
         return
     args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory(prefix="cfeval-bench-") as tmp:
         folder = Path(tmp)
         make_framework(folder / "bench.yaml")
@@ -425,6 +436,7 @@ def main() -> None:
             counts = [int(c) for c in args.growth.split(",")]
             xlsx_at = None if args.skip_xlsx else args.communities
             _growth_table(folder, args.growth_rows, counts, xlsx_at)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

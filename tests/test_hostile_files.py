@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hostile_inputs import chengdu_data, cli, every_command
+from hostile_inputs import FRAMEWORK, chengdu_data, cli, every_command
 
 
 def _broken_surveys(folder: Path) -> dict[str, Path]:
@@ -172,3 +172,36 @@ def test_a_huge_cell_is_capped_in_messages(tmp_path):
     survey, audit = chengdu_data(tmp_path, survey_edit=survey_edit)
     run = cli("check", "chengdu-community", "--survey", survey, "--audit", audit)
     assert run.exit_code == 1 and len(run.output) < 20_000, len(run.output)
+
+
+@pytest.mark.parametrize("where", ["a column's pages", "the footer's pandas metadata"])
+def test_a_parquet_file_damaged_inside_is_a_message(tmp_path, where):
+    """The file opens (magic bytes, schema); then a column's pages, or the JSON the footer
+    keeps for pandas, do not decode. Every command, in one pass and in shards, says which
+    file is unreadable and writes nothing."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    survey, audit = chengdu_data(tmp_path / "d")
+    frame = pd.read_csv(survey, dtype=str, keep_default_na=False)
+    good = tmp_path / "good.parquet"
+    frame.to_parquet(good, index=False, compression=None)
+    raw = bytearray(good.read_bytes())
+    if where == "a column's pages":
+        chunk = pq.ParquetFile(good).metadata.row_group(0).column(frame.columns.get_loc("age"))
+        at = chunk.data_page_offset + 40
+    else:
+        at = raw.rindex(b'"pandas_type"') + 20
+    raw[at : at + 200] = bytes(b ^ 0xFF for b in raw[at : at + 200])
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(bytes(raw))
+    data = ["--survey", bad, "--audit", audit]
+    (tmp_path / "out").mkdir()
+    runs = every_command(tmp_path / "out", data)
+    runs["shards"] = cli(
+        "score", FRAMEWORK, *data, "--shard-rows", "100", "-o", tmp_path / "out" / "s.csv"
+    )
+    for name, run in runs.items():
+        assert run.exit_code == 1, (name, run.output)
+        assert "bad.parquet: not a readable Parquet file" in run.output, (name, run.output)
+    assert not list((tmp_path / "out").rglob("*.*")), "no output file"

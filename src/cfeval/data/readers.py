@@ -111,13 +111,14 @@ class _Columns:
     each released column lets the validated block reuse it instead of growing beside it.
     """
 
-    def __init__(self, table=None, parquet=None, opener=None) -> None:
+    def __init__(self, table=None, parquet=None, opener=None, label: str = "") -> None:
         # One of: the pyarrow Table (CSV), or a ParquetFile read a column per call.
         self.columns = None if table is None else list(table.columns)
         self.parquet = parquet
         # A fresh ParquetFile over the same bytes, for reads from other threads (one
         # reader object is not meant to be shared between threads).
         self.opener = opener
+        self.label = label  # the file, for a column that turns out not to be readable
 
     def get(self, pos: int) -> pd.Series:
         import pyarrow as pa
@@ -125,8 +126,25 @@ class _Columns:
         if self.parquet is None:
             return pa.table([self.columns[pos]], names=["c"]).to_pandas().iloc[:, 0]
         name = self.parquet.schema_arrow.names[pos]
-        one = self.parquet.read(columns=[name], use_pandas_metadata=True)
+        with self._readable():
+            one = self.parquet.read(columns=[name], use_pandas_metadata=True)
         return one.to_pandas(self_destruct=True).iloc[:, 0]
+
+    def _readable(self):
+        """A column's pages that cannot be decoded (a damaged file) are a data error."""
+        import contextlib
+
+        import pyarrow as pa
+
+        @contextlib.contextmanager
+        def guard():
+            try:
+                yield
+            # ValueError: the file's pandas metadata (JSON in its footer) is damaged.
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise DataError(_not_parquet(self.label, exc)) from None
+
+        return guard()
 
     def n_rows(self, pos: int) -> int:
         return len(self.columns[pos]) if self.parquet is None else self.parquet.metadata.num_rows
@@ -148,7 +166,8 @@ class _Columns:
                 return None
             name = self.parquet.schema_arrow.names[pos]
             reader = self.parquet if self.opener is None else self.opener()
-            col = reader.read(columns=[name]).column(0)
+            with self._readable():
+                col = reader.read(columns=[name]).column(0)
         if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
             return None
         return _float64(col, out)
@@ -547,7 +566,7 @@ def _read_parquet(path: Path, raw: bytes) -> Table:
         def opener(raw=raw, meta=meta):
             return pq.ParquetFile(pa.BufferReader(raw), metadata=meta)
 
-        source = _Columns(parquet=pf, opener=opener)
+        source = _Columns(parquet=pf, opener=opener, label=str(path))
         return _lazy_table(source, pf.metadata.num_rows, headers, str(path), 2, sha)
     except (pa.ArrowException, OSError) as exc:  # a column that cannot be decoded
         raise DataError(_not_parquet(path, exc)) from None

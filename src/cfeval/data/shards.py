@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfeval.errors import UsageError
+from cfeval.errors import DataError, UsageError
 from cfeval.i18n import Msg
 
 __all__ = [
@@ -90,7 +90,8 @@ def rows_of(path: Path) -> int:
     try:
         return pq.ParquetFile(path).metadata.num_rows
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for corrupt files
-        raise UsageError(
+        # A damaged file is a data problem (exit code 1), as in one pass.
+        raise DataError(
             Msg("{file}: not a readable Parquet file ({error})", file=str(path), error=exc)
         ) from None
 
@@ -162,7 +163,8 @@ def partition(fw, path: Path, mapping, shards: int, folder: Path, audit: Audit) 
     writers: dict[int, Any] = {}
     rows: dict[int, list] = {}
     start = 0
-    for batch in pf.iter_batches(batch_size=_BATCH, use_pandas_metadata=True):
+    batches = pf.iter_batches(batch_size=_BATCH, use_pandas_metadata=True)
+    while (batch := _next_batch(batches, path)) is not None:
         shard = _batch_shards(batch, pos, mapping, shards, audit)
         for s in np.unique(shard):
             mask = shard == s
@@ -177,6 +179,20 @@ def partition(fw, path: Path, mapping, shards: int, folder: Path, audit: Audit) 
         np.save(folder / f"s{s}.npy", np.concatenate(rows[s]))
         plan.parts[int(s)] = (str(folder / f"s{s}.parquet"), str(folder / f"s{s}.npy"))
     return plan
+
+
+def _next_batch(batches, path: Path):
+    """The next record batch, None at the end; pages that cannot be decoded (a damaged
+    file) are a data error, as in one pass."""
+    import pyarrow as pa
+
+    from cfeval.data.readers import _not_parquet
+    from cfeval.errors import DataError
+
+    try:
+        return next(batches, None)
+    except (pa.ArrowException, OSError, ValueError) as exc:  # ValueError: bad footer JSON
+        raise DataError(_not_parquet(path, exc)) from None
 
 
 def _community_position(fw, path, headers, mapping) -> int | None:
@@ -272,7 +288,9 @@ def _shard_table(plan: FilePlan, part: str, rows_file: str):
     from cfeval.data.readers import Table, _Columns
 
     pf = pq.ParquetFile(part)
-    source = _Columns(parquet=pf, opener=lambda: pq.ParquetFile(part, metadata=pf.metadata))
+    source = _Columns(
+        parquet=pf, opener=lambda: pq.ParquetFile(part, metadata=pf.metadata), label=plan.label
+    )
     rows = np.load(rows_file)
     filled = source.filled(len(rows), len(plan.headers))  # blank rows are dropped, as always
     kept = None if filled.all() else np.flatnonzero(filled)
