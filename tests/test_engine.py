@@ -896,3 +896,37 @@ def test_audit_only_and_header_only_surveys_score_what_can_be_scored(tmp_path):
         notes = r.notes[(r.notes["community_id"] == "X") & (r.notes["kind"] == "missing")]
         assert set(notes["id"]) == {"voice", "safe"}
     assert r.report.summary()["no-data-rows"] == 1
+
+
+def test_a_community_with_other_coefficients_scores_as_if_alone():
+    # Z has no council answer, so in dim_a its voice counts for all of the dimension
+    # (renormalised) while X keeps 40/60: Z's rows take other coefficients than the
+    # others' (the engine gathers them per row only there). Every number lies within a
+    # community, so each community's rows must be the very same scored alone.
+    survey, audit = points_data()
+    z_rows = pd.DataFrame(
+        [
+            ("Z", "child", 1.0, 1, 5, 2, 4, 4),
+            ("Z", "child", 2.0, 4, 2, 5, 2, 5),
+            ("Z", "child", 1.5, 3, 3, 3, 5, 1),
+            ("Z", "parent", 1.0, 2, 4, 4, 3, 3),
+            ("Z", "parent", 3.0, 5, 1, 3, 3, 3),
+        ],
+        columns=survey.columns,
+    )
+    survey = pd.concat([survey, z_rows], ignore_index=True)
+    z_audit = {"community_id": "Z", "name": "Zcun", "has_council": NaN, "area": 80.0}
+    audit = pd.concat([audit, pd.DataFrame([z_audit])], ignore_index=True)
+    both = score(points_fw(), survey=survey, audit=audit)
+    for cid in ("X", "Y", "Z"):
+        alone = score(
+            points_fw(),
+            survey=survey[survey["community_id"] == cid],
+            audit=audit[audit["community_id"] == cid],
+        )
+        for frame in ("scores", "by_group"):
+            got = getattr(both, frame)
+            got = got[got["community_id"] == cid].reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, getattr(alone, frame), check_exact=True)
+    dim_a = row(both, "Z", "dim_a")
+    assert dim_a["ci_high"] > dim_a["ci_low"]  # Z's voice rows do carry an interval

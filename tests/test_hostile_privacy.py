@@ -6,7 +6,10 @@ import csv
 import io
 import json
 
+import pandas as pd
 from hostile_inputs import chengdu_data, cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 PHONE = "13812345678"
 
@@ -86,3 +89,24 @@ def test_report_shows_no_score_for_a_group_of_one(tmp_path):
     assert PHONE not in text
     child = result.by_group.query("community_id == 'CD-CH-001' and respondent == 'child'")
     assert child["score"].isna().all() and (child["n"] == 1).all()
+
+
+# Phone-like text: digits (ASCII and full-width), separators, the ID card's X, CJK.
+_PIECES = st.sampled_from(["1", "3", "8", "0", "9", "5", "X", " ", "-", "+86", "(", ")",
+                           "１", "社区", "a", "13812345678", "028", "110101199003077", "\t"])  # fmt: skip
+_TEXTS = st.lists(_PIECES, max_size=14).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(st.one_of(_TEXTS, st.none()), max_size=8))
+def test_community_texts_are_masked_as_mask_pii_masks_each(texts):
+    # The names are masked once per distinct text and only where a number can hide
+    # (a quick check over all texts first): the same as mask_pii on each text.
+    from cfeval._safety import mask_pii
+    from cfeval.scoring.privacy import mask_community_text
+
+    frame = pd.DataFrame({"name": pd.Series(texts, dtype=object)})
+    got = mask_community_text(frame)["name"].tolist()
+    assert [None if pd.isna(g) else g for g in got] == [
+        None if t is None else mask_pii(t) for t in texts
+    ]

@@ -66,3 +66,25 @@ def test_cell_quantiles_equal_scipy_whatever_the_order(calls):
             np.testing.assert_array_equal(got, direct(df.reshape(3, 2)))
         else:
             np.testing.assert_array_equal(tq.units(df[:3]), direct(df[:3]))
+
+
+finite_or_not = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(finite_or_not, min_size=0, max_size=60),
+    groups=st.integers(1, 9),
+    fortran=st.booleans(),
+)
+def test_row_sums_are_numpys_sums_bit_for_bit(values, groups, fortran):
+    from cfeval.scoring.variance import row_sums
+
+    rows = len(values) // groups
+    a = np.array(values[: rows * groups], dtype=np.float64).reshape(rows, groups)
+    a = np.asfortranarray(a) if fortran else a
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.testing.assert_array_equal(row_sums(a), a.sum(axis=1))  # NaN == NaN here
+        assert np.signbit(row_sums(a)).tolist() == np.signbit(a.sum(axis=1)).tolist()
+    mask = a > 0
+    assert row_sums(mask).tolist() == mask.sum(axis=1).tolist()
