@@ -174,10 +174,11 @@ class _Columns:
 
     def release(self, pos: int) -> None:
         if self.columns is not None:
+            # The whole CSV is held: its memory goes back as each column is done, so the
+            # validated block can reuse it rather than grow beside it. A Parquet column
+            # is read when asked; its buffers are best kept for the next column's read.
             self.columns[pos] = None
-        # Arrow's memory goes back as each column is done, so the validated block can
-        # reuse it rather than grow beside it.
-        _give_back()
+            _give_back()
 
     def close(self) -> None:
         self.columns = self.parquet = None
