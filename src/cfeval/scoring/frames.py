@@ -351,11 +351,12 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
     sc, lo, hi = block("score", table[:, 0]), table[:, 1], table[:, 2]
     df = block("df", table[:, 3])
     block("n_eff", table[:, 4])
-    half = block("t")  # the quantiles score_frames took (CellQuantiles)
-    half *= block("se")
-    np.subtract(sc, half, out=lo)
-    np.add(sc, half, out=hi)
-    del half
+    at, lo_view, hi_view = 0, lo.reshape(U, k), hi.reshape(U, k)
+    for p in parts:  # score ± t × se, a U × groups block at a time (no full-size temporaries)
+        half = p.row["t"][:, p.cols] * p.row["se"][:, p.cols]  # t from CellQuantiles
+        np.subtract(p.row["score"][:, p.cols], half, out=lo_view[:, at : at + p.width])
+        np.add(p.row["score"][:, p.cols], half, out=hi_view[:, at : at + p.width])
+        at += p.width
     n = block("n")
     shares = [p for p in parts if p.row["share"]]
     if shares:  # shares: their proportion interval at the group's effective size
