@@ -278,13 +278,13 @@ CSV_CASES = {
 def test_streamed_csv_reads_as_the_in_memory_path(name, tmp_path, monkeypatch):
     """Large CSVs are streamed by Arrow from disk; what comes out is what the in-memory
     path gives (or the same error), whatever the file holds."""
-    from cfeval.data import readers
+    from cfeval.data import csvs
 
     path = tmp_path / "survey.csv"
     path.write_bytes(CSV_CASES[name])
 
     def read(threshold):
-        monkeypatch.setattr(readers, "STREAM_CSV_BYTES", threshold)
+        monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", threshold)
         try:
             t = _read(path)
         except Exception as exc:  # noqa: BLE001 - the very same error is expected
@@ -304,9 +304,9 @@ def test_streamed_csv_reads_as_the_in_memory_path(name, tmp_path, monkeypatch):
      ("gbk header", False), ("bad utf-8 after many numbers", False), ("ragged", False)],
 )  # fmt: skip
 def test_which_csvs_are_streamed(name, streamed, tmp_path, monkeypatch):
-    from cfeval.data import readers
+    from cfeval.data import csvs
 
-    monkeypatch.setattr(readers, "STREAM_CSV_BYTES", 0)
+    monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", 0)
     path = tmp_path / "survey.csv"
     path.write_bytes(CSV_CASES[name])
-    assert (readers._stream_csv(path, str(path), set()) is not None) is streamed
+    assert (csvs.stream_csv(path, str(path), set()) is not None) is streamed

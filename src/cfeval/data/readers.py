@@ -1,9 +1,7 @@
 """Reading one survey or audit file into a raw table, whatever it was saved as.
 
-CSV is decoded as UTF-8 (with or without BOM) and otherwise as GB18030 (what Chinese Excel
-writes as "CSV"), never by guessing further; its delimiter is sniffed from the header row
-(KoboToolbox writes ``;``). Parsing uses pyarrow's CSV reader and falls back to pandas' C
-engine for ragged files. XLSX sheets may carry a merged two-row header; Parquet keeps its
+CSV files are read by :mod:`cfeval.data.csvs` (UTF-8 or GB18030, the delimiter sniffed,
+Arrow's reader with pandas' C engine for ragged files). XLSX sheets may carry a merged two-row header; Parquet keeps its
 types. The result keeps the headers as written and positional columns, so duplicate or
 odd headers cannot collide, and its index is the position among data rows, so the sheet
 row of any cell is ``first_row + index`` even after blank lines.
@@ -13,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,11 +21,7 @@ from cfeval.i18n import Msg
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "read_table", "peek_headers", "decode"]
-
-_BLANK_LINES = re.compile(r"[\r\n]*")
-_BLANK_BYTES = re.compile(rb"[\r\n]*")
-_ONLY_SPACE = re.compile(r"\s*\Z")
+__all__ = ["Table", "read_table", "peek_headers"]
 
 
 @dataclass
@@ -227,243 +219,6 @@ def _lazy_table(source: _Columns, n_rows, headers, label, first_row, sha, encodi
     return Table(pd.DataFrame(index=index), headers, label, first_row, sha, encoding, source=source)
 
 
-def decode(raw: bytes, label: str) -> tuple[str, str]:
-    """``(text, encoding)``; UTF-8 first (with or without BOM), then GB18030, never a guess."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Excel's "Unicode text"; refused by name rather than by a confusing decode error.
-        raise DataError(
-            Msg(
-                "{file}: UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8' instead",
-                file=label,
-            )
-        )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            return raw[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return raw.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            Msg(
-                "{file}: cannot read the text: it is neither UTF-8 nor GBK/GB18030 (bad byte at "
-                "position {position}). Save it from Excel as 'CSV UTF-8'.",
-                file=label,
-                position=exc.start,
-            )
-        ) from None
-
-
-def _sniff(first_line: str) -> str:
-    # Counting fields per candidate on the header row is steadier than csv.Sniffer on wide
-    # files with commas inside Chinese question texts.
-    best, fields = ",", 0
-    for delim in (",", ";", "\t", "|"):
-        n = len(next(csv.reader([first_line], delimiter=delim), []))
-        if n > fields:
-            best, fields = delim, n
-    return best
-
-
-def _read_csv(raw: bytes, label: str, text_headers) -> Table:
-    from concurrent.futures import ThreadPoolExecutor
-
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    # The checksum runs beside the parsing (hashlib lets go of the GIL on large data).
-    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfeval-sha")
-    digest = hasher.submit(lambda: hashlib.sha256(raw).hexdigest())
-    hasher.shutdown(wait=False)
-    encoding = _utf8(raw)
-    if encoding is None:  # not UTF-8: GB18030 (or a clear error), decoded in full
-        text, encoding = decode(raw, label)
-        body = text.encode("utf-8")
-        del text
-    else:
-        # Valid UTF-8 (checked by Arrow without decoding it into a str as large as the
-        # file): pyarrow parses the bytes as they are.
-        body = pa.py_buffer(raw)
-        if encoding == "utf-8-sig":
-            body = body[3:]  # a zero-copy slice
-    head = _first_line(body)
-    if head is None:
-        return Table(pd.DataFrame(), [], label, 2, digest.result(), encoding, empty=True)
-    first_line, skipped = head
-    delim = _sniff(first_line)
-    headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
-    keys = [f"c{i}" for i in range(len(headers))]
-    strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
-    data = body
-    del body
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(data) if isinstance(data, pa.Buffer) else io.BytesIO(data),
-            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1 + skipped),
-            parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        # Odd files (ragged rows, stray quotes): the C engine is slower but forgiving.
-        del data
-        text = decode(raw, label)[0]
-        start = _BLANK_LINES.match(text).end()
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text[start:]),
-                sep=delim,
-                header=None,
-                skiprows=1,
-                names=keys,
-                dtype={k: "str" for k in strings},
-                skip_blank_lines=False,
-                engine="c",
-            )
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise DataError(
-                Msg("{file}: not a readable table: {error}", file=label, error=exc)
-            ) from None
-    else:
-        del data
-        return _lazy_table(
-            _Columns(table=table), table.num_rows, headers, label, 2 + skipped,
-            digest.result(), encoding,
-        )  # fmt: skip
-    frame = _drop_blank_rows(frame)
-    frame.columns = range(len(headers))
-    return Table(frame, headers, label, 2 + skipped, digest.result(), encoding)
-
-
-#: CSV files from this size on are parsed by Arrow's streaming reader straight from disk:
-#: the file is never held whole beside its table (a million rows × 60 items peaked at
-#: 1.45 GB through read_csv on the file's bytes, 0.59 GB streamed).
-STREAM_CSV_BYTES = 16 << 20
-
-
-def _stream_csv(path: Path, label: str, text_headers) -> Table | None:
-    """A large UTF-8 CSV streamed by Arrow from the file; None for anything else (small,
-    not UTF-8, an odd header or body): :func:`_read_csv` then reads the bytes as always.
-
-    Arrow checks that every text cell is UTF-8 or types its column as bytes (then this
-    gives up), and a number cell cannot hide other bytes: a file it parses is the file
-    :func:`_read_csv` would have parsed as UTF-8.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
-        return None
-    if path.stat().st_size < STREAM_CSV_BYTES:
-        return None
-    with path.open("rb") as fh:
-        probe = fh.read(1 << 20)
-    if b"\x00" in probe[:4096] or probe.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    bom = probe.startswith(b"\xef\xbb\xbf")
-    body = probe[3:] if bom else probe
-    start = _BLANK_BYTES.match(body).end()
-    end = body.find(b"\n", start)
-    if end < 0:
-        return None  # a header row over a megabyte: the careful path
-    try:
-        first_line = body[start:end].decode("utf-8").rstrip("\r")
-    except UnicodeDecodeError:
-        return None
-    if not first_line.strip():
-        return None
-    skipped = body.count(b"\n", 0, start)
-    try:
-        delim = _sniff(first_line)
-        headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
-    except csv.Error:
-        return None  # the careful path says what is wrong with it
-    keys = [f"c{i}" for i in range(len(headers))]
-    strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
-    digest = _file_digest(path)
-    try:
-        reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1 + skipped),
-            parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
-        )
-        table = reader.read_all()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        digest.cancel()
-        return None
-    if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
-        digest.cancel()  # cells that are not UTF-8 (Arrow types them as bytes): GB18030?
-        return None
-    encoding = "utf-8-sig" if bom else "utf-8"
-    return _lazy_table(
-        _Columns(table=table), table.num_rows, headers, label, 2 + skipped, digest.result(),
-        encoding,
-    )  # fmt: skip
-
-
-def _file_digest(path: Path):
-    """The file's sha256 (hex), computed on a thread while the caller parses the file."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def digest() -> str:
-        sha = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                sha.update(chunk)
-        return sha.hexdigest()
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfeval-sha")
-    future = pool.submit(digest)
-    pool.shutdown(wait=False)
-    return future
-
-
-def _utf8(raw: bytes) -> str | None:
-    """``"utf-8"`` or ``"utf-8-sig"`` when ``raw`` is valid UTF-8 (checked by Arrow's
-    validator, without a decoded copy), None otherwise."""
-    import numpy as np
-    import pyarrow as pa
-
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None  # UTF-16: decode() says what to do
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    data = pa.py_buffer(raw)[3 if bom else 0 :]
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
-    try:
-        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, data]).cast(pa.large_string())
-    except pa.ArrowInvalid:
-        return None
-    return "utf-8-sig" if bom else "utf-8"
-
-
-def _first_line(body) -> tuple[str, int] | None:
-    """The header row of a CSV's UTF-8 bytes and the blank lines above it; None when the
-    file holds nothing but blank lines and spaces.
-
-    Only the opening of a large file is copied (doubled until it holds the first row).
-    """
-    view = memoryview(body)
-    size = 1 << 16
-    while True:
-        probe = bytes(view[:size])
-        start = _BLANK_BYTES.match(probe).end()
-        end = probe.find(b"\n", start)
-        if end >= 0 or size >= len(view):
-            break
-        size *= 2
-    line = probe[start : end if end >= 0 else len(probe)].decode("utf-8")
-    if not line.strip() and _ONLY_SPACE.match(bytes(view[start:]).decode("utf-8")):
-        return None
-    return line.rstrip("\r"), probe.count(b"\n", 0, start)
-
-
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows with no value at all; the index keeps each row's position for its sheet row."""
     # dropna() copies every column even when nothing is dropped.
@@ -604,8 +359,10 @@ def read_table(
         raise UsageError(Msg("{file}: file not found", file=str(path)))
     if not path.is_file():
         raise UsageError(Msg("{file}: not a file", file=str(path)))
+    from cfeval.data.csvs import read_csv, stream_csv
+
     try:
-        table = _stream_csv(path, str(path), text_headers)
+        table = stream_csv(path, str(path), text_headers)
         if table is not None:
             return table
         raw = path.read_bytes()
@@ -630,7 +387,7 @@ def read_table(
             Msg("{file}: not a table (binary content); use CSV, XLSX or Parquet", file=str(path))
         )
     try:
-        return _read_csv(raw, str(path), text_headers)
+        return read_csv(raw, str(path), text_headers)
     except csv.Error as exc:  # a header cell over the csv module's 131,072 characters
         raise UsageError(
             Msg("{file}: the header row cannot be read ({error})", file=str(path), error=exc)
@@ -651,6 +408,8 @@ def peek_headers(source) -> list[str] | None:
             head = fh.read(1 << 16)
     except OSError:
         return None  # read_table says why, with the whole file in view
+    from cfeval.data.csvs import decode, sniff
+
     # Decode the header line alone: a chunk cut inside a multi-byte character would fail
     # as UTF-8 and then "succeed" as GB18030 with the wrong text.
     bom = b"\xef\xbb\xbf" if head.startswith(b"\xef\xbb\xbf") else b""
@@ -662,6 +421,6 @@ def peek_headers(source) -> list[str] | None:
         return None  # read_table gives the error, with the whole file in view
     line = line.rstrip("\r")
     try:
-        return [h.strip() for h in next(csv.reader([line], delimiter=_sniff(line)), [])]
+        return [h.strip() for h in next(csv.reader([line], delimiter=sniff(line)), [])]
     except csv.Error:
         return None  # read_table gives the error
