@@ -268,6 +268,8 @@ CSV_CASES = {
     "text after many numbers": _numbers_then("abc"),
     "bad utf-8 after many numbers": _numbers_then("x")[:-4] + b"\xb2\xe2,3\n",
     "blank rows inside": b"community_id,q1\nA,1\n,\n\nB,2\n",
+    "line break in a quoted header cell": '"社区\n编号",q1,"第二题\r\n说明"\nA,1,2\nB,3,\n'.encode(),
+    "line breaks in header and body": b'"community\nid",q1\nA,"1\n"\nB,2\n',
     "header cell over the csv module's limit": (
         "community_id," + "x" * 140_000 + "\nA,1\n"
     ).encode(),
@@ -301,7 +303,8 @@ def test_streamed_csv_reads_as_the_in_memory_path(name, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("name", "streamed"),
     [("plain", True), ("bom and blank lines", True), ("semicolons", True), ("gbk", False),
-     ("gbk header", False), ("bad utf-8 after many numbers", False), ("ragged", False)],
+     ("gbk header", False), ("bad utf-8 after many numbers", False), ("ragged", False),
+     ("line break in a quoted header cell", False)],
 )  # fmt: skip
 def test_which_csvs_are_streamed(name, streamed, tmp_path, monkeypatch):
     from cfeval.data import csvs
@@ -310,3 +313,24 @@ def test_which_csvs_are_streamed(name, streamed, tmp_path, monkeypatch):
     path = tmp_path / "survey.csv"
     path.write_bytes(CSV_CASES[name])
     assert (csvs.stream_csv(path, str(path), set()) is not None) is streamed
+
+
+def test_a_line_break_in_a_quoted_header_cell_keeps_every_column(tmp_path):
+    """Survey platforms export question titles with their line breaks; the header is one
+    row of three cells, and the data rows start after it."""
+    path = tmp_path / "survey.csv"
+    path.write_bytes(CSV_CASES["line break in a quoted header cell"])
+    table = _read(path)
+    assert table.headers == ["社区\n编号", "q1", "第二题\r\n说明"]
+    assert table.first_row == 2  # Excel shows the header as one row
+    assert table.column(0).tolist() == ["A", "B"]
+    assert table.numbers(1).tolist() == [1.0, 3.0]
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gb18030"])
+def test_peek_headers_follows_a_quoted_line_break(tmp_path, codec):
+    from cfeval.data.readers import peek_headers
+
+    path = tmp_path / "survey.csv"
+    path.write_bytes('"社区\n编号",q1,"题\r\n二"\nA,1,2\n'.encode(codec))
+    assert peek_headers(path) == ["社区\n编号", "q1", "题\r\n二"]

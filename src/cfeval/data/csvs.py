@@ -96,9 +96,9 @@ def read_csv(raw: bytes, label: str, text_headers) -> Table:
     head = _first_line(body)
     if head is None:
         return Table(pd.DataFrame(), [], label, 2, digest.result(), encoding, empty=True)
-    first_line, skipped = head
+    first_line, skipped, start = head
     delim = sniff(first_line)
-    headers = [h.strip() for h in next(csv.reader([first_line], delimiter=delim))]
+    headers, header_lines = _header(body, start, first_line, delim)
     keys = [f"c{i}" for i in range(len(headers))]
     strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
     data = body
@@ -106,7 +106,7 @@ def read_csv(raw: bytes, label: str, text_headers) -> Table:
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data) if isinstance(data, pa.Buffer) else io.BytesIO(data),
-            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1 + skipped),
+            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=header_lines + skipped),
             parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
         )
@@ -176,8 +176,8 @@ def stream_csv(path: Path, label: str, text_headers) -> Table | None:
         first_line = body[start:end].decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         return None
-    if not first_line.strip():
-        return None
+    if not first_line.strip() or first_line.count('"') % 2:
+        return None  # blank, or a quoted header cell holding a line break: the careful path
     skipped = body.count(b"\n", 0, start)
     try:
         delim = sniff(first_line)
@@ -243,9 +243,9 @@ def _utf8(raw: bytes) -> str | None:
     return "utf-8-sig" if bom else "utf-8"
 
 
-def _first_line(body) -> tuple[str, int] | None:
-    """The header row of a CSV's UTF-8 bytes and the blank lines above it; None when the
-    file holds nothing but blank lines and spaces.
+def _first_line(body) -> tuple[str, int, int] | None:
+    """The header row's first line of a CSV's UTF-8 bytes, the blank lines above it and
+    where it starts; None when the file holds nothing but blank lines and spaces.
 
     Only the opening of a large file is copied (doubled until it holds the first row).
     """
@@ -261,4 +261,19 @@ def _first_line(body) -> tuple[str, int] | None:
     line = probe[start : end if end >= 0 else len(probe)].decode("utf-8")
     if not line.strip() and _ONLY_SPACE.match(bytes(view[start:]).decode("utf-8")):
         return None
-    return line.rstrip("\r"), probe.count(b"\n", 0, start)
+    return line.rstrip("\r"), probe.count(b"\n", 0, start), start
+
+
+def _header(body, start: int, first_line: str, delim: str) -> tuple[list[str], int]:
+    """The header row's cells and the lines of text it spans.
+
+    A header cell may hold a line break inside quotes (a question title exported with its
+    line breaks): then the row is read by the csv module, which follows the quotes, from
+    the header's first megabyte.
+    """
+    if first_line.count('"') % 2 == 0:
+        return [h.strip() for h in next(csv.reader([first_line], delimiter=delim))], 1
+    text = bytes(memoryview(body)[start : start + (1 << 20)]).decode("utf-8", errors="ignore")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    cells = next(reader, [])
+    return [h.strip() for h in cells], max(reader.line_num, 1)

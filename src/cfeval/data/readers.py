@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -416,11 +417,17 @@ def peek_headers(source) -> list[str] | None:
     body = head[len(bom) :].lstrip(b"\r\n")
     end = body.find(b"\n")
     try:
-        line, _ = decode(bom + (body if end < 0 else body[:end]), str(path))
+        line, encoding = decode(bom + (body if end < 0 else body[:end]), str(path))
     except DataError:
         return None  # read_table gives the error, with the whole file in view
     line = line.rstrip("\r")
     try:
-        return [h.strip() for h in next(csv.reader([line], delimiter=sniff(line)), [])]
+        delim = sniff(line)
+        if line.count('"') % 2:  # a quoted header cell holds a line break: follow the quotes
+            codec = "gb18030" if encoding == "gb18030" else "utf-8"
+            text = body.decode(codec, errors="ignore")  # the cut at 64 KB may split a character
+            cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
+            return [h.strip() for h in cells]
+        return [h.strip() for h in next(csv.reader([line], delimiter=delim), [])]
     except csv.Error:
         return None  # read_table gives the error
