@@ -60,6 +60,42 @@ def test_same_survey_file_twice_is_refused(tmp_path):
     assert run.exit_code == 2 and "given twice" in run.output
 
 
+def test_the_same_content_under_two_names_is_refused(tmp_path):
+    """A copy of a file sent twice would count every answer twice; every command refuses
+    it and names both files, in one pass and in shards (Parquet), writing nothing."""
+    import shutil
+
+    import pandas as pd
+
+    survey, audit = chengdu_data(tmp_path / "d")
+    copy = tmp_path / "copy of survey.csv"
+    shutil.copy(survey, copy)
+    frame = pd.read_csv(survey, dtype=str, keep_default_na=False)
+    pq_a, pq_b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    frame.to_parquet(pq_a, index=False)
+    shutil.copy(pq_a, pq_b)
+    out = tmp_path / "out"
+    out.mkdir()
+    runs = {
+        "check": cli("check", FRAMEWORK, "--survey", survey, "--survey", copy, "--audit", audit),
+        "score": cli(
+            "score", FRAMEWORK, "--survey", survey, "--survey", copy, "--audit", audit,
+            "-o", out / "s.csv",
+        ),
+        "shards": cli(
+            "score", FRAMEWORK, "--survey", pq_a, "--survey", pq_b, "--audit", audit,
+            "--shard-rows", "200", "-o", out / "t.csv",
+        ),
+    }  # fmt: skip
+    for name, run in runs.items():
+        assert run.exit_code == 2, (name, run.output)
+        assert "the same content as" in run.output and "given twice" in run.output, name
+    assert not list(out.iterdir())
+    # Different files with the same rows are not the same file: no refusal.
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert cli("check", FRAMEWORK, "--survey", survey, "--survey", copy).exit_code != 2
+
+
 def test_a_read_error_is_a_message(tmp_path, monkeypatch):
     from cfeval.data.load import load_data
     from cfeval.errors import DataError

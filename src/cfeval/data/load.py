@@ -39,7 +39,7 @@ from cfeval.data.readers import Table
 from cfeval.data.validate import Part, audit_part, open_table, survey_part
 from cfeval.data.waves import wave_mismatches
 from cfeval.errors import UsageError
-from cfeval.i18n import N_
+from cfeval.i18n import N_, Msg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,6 +60,11 @@ __all__ = [
     "pair_mappings",
 ]
 
+_GIVEN_TWICE = N_("{file}: the same file as {other}, given twice")
+_SAME_CONTENT = N_(
+    "{file}: the same content as {other} (identical bytes), given twice: its rows would "
+    "count twice; give each file once"
+)
 _UNKNOWN_COMMUNITY = N_(
     "community {community!r} is not in the audit file; the row was excluded (check the id's "
     "spelling or add the community to the audit)"
@@ -294,8 +299,18 @@ def _refuse_repeats(sources: list) -> None:
             st = Path(source).stat()
             key = (st.st_dev, st.st_ino)
             if key in seen:
-                raise UsageError(f"{source}: the same file as {seen[key]}, given twice")
+                raise UsageError(Msg(_GIVEN_TWICE, file=str(source), other=seen[key]))
             seen[key] = str(source)
+
+
+def refuse_same_content(labels_and_sums) -> None:
+    """Two survey files with the very same bytes under two names (a copy sent twice)
+    would count every row twice: a usage error naming both."""
+    seen: dict[str, str] = {}
+    for label, sha in labels_and_sums:
+        if sha and sha in seen:
+            raise UsageError(Msg(_SAME_CONTENT, file=label, other=seen[sha]))
+        seen.setdefault(sha, label)
 
 
 def _label(source, kind: str, i: int) -> str:
@@ -313,6 +328,8 @@ def _parts(framework, sources, kind, mappings, sheet, report) -> tuple[list[Part
             framework, source, kind, _label(source, kind, i), sheet, mapping, sub
         )
         tables.append(table)
+        if isinstance(source, str | Path):
+            refuse_same_content((t.label, t.sha256) for t in tables)
         if usable:
             parts.append(build(framework, table, mapping, sub))
             # The raw cells are no longer needed; keep memory for the tidy frame.

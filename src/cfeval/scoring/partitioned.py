@@ -65,7 +65,7 @@ def score_partitioned(
     >>> score_partitioned("unicef-cfci", ["wave1.parquet", "wave2.parquet"], "audit.csv")  # doctest: +SKIP
     """
     from cfeval._cluster import scheduler_address
-    from cfeval.data.load import pair_mappings
+    from cfeval.data.load import pair_mappings, refuse_same_content
     from cfeval.data.shards import partition, read_audit_once, rows_of
     from cfeval.scoring.engine import _load_framework
     from cfeval.scoring.merge import merge_results
@@ -109,6 +109,7 @@ def score_partitioned(
             # Files are cut side by side (Arrow's reading and filtering let go of the
             # GIL); shards are scored one at a time, so memory holds one shard.
             plans = list(ordered_map(lambda cut: partition(*cut), cuts))
+            refuse_same_content((plan.label, plan.sha256) for plan in plans)
             results = [score_shard(*job) for job in jobs(plans)]
         else:
             results, plans = _on_cluster(address, cuts, jobs)
@@ -120,10 +121,12 @@ def _on_cluster(address: str, cuts: list[tuple], jobs) -> tuple[list, list]:
     task each); plans and results gathered in file and shard order, so the merge is the
     same as here."""
     from cfeval._cluster import connect
+    from cfeval.data.load import refuse_same_content
     from cfeval.data.shards import partition
 
     with connect(address) as client:
         plans = client.gather([client.submit(partition, *cut, pure=False) for cut in cuts])
+        refuse_same_content((plan.label, plan.sha256) for plan in plans)
         futures = [client.submit(score_shard, *job, pure=False) for job in jobs(plans)]
         return client.gather(futures), plans
 
