@@ -66,6 +66,17 @@ def atomic_write(
     return path
 
 
+def file_sha256(path: Path) -> str:
+    """The file's sha256 (hex), read in 4 MB pieces (hashlib lets go of the GIL meanwhile)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def remove_in_progress() -> None:
     """Remove the temporary files this process is writing (for a handler about to exit)."""
     for tmp in list(_IN_PROGRESS):

@@ -72,16 +72,12 @@ def sniff(first_line: str) -> str:
 
 
 def read_csv(raw: bytes, label: str, text_headers) -> Table:
-    from concurrent.futures import ThreadPoolExecutor
 
     import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    # The checksum runs beside the parsing (hashlib lets go of the GIL on large data).
-    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfeval-sha")
-    digest = hasher.submit(lambda: hashlib.sha256(raw).hexdigest())
-    hasher.shutdown(wait=False)
+    digest = _digest_beside(raw)
     encoding = _utf8(raw)
     if encoding is None:  # not UTF-8: GB18030 (or a clear error), decoded in full
         text, encoding = decode(raw, label)
@@ -186,7 +182,7 @@ def stream_csv(path: Path, label: str, text_headers) -> Table | None:
         return None  # the careful path says what is wrong with it
     keys = [f"c{i}" for i in range(len(headers))]
     strings = {k: pa.string() for k, h in zip(keys, headers, strict=True) if h in text_headers}
-    digest = _file_digest(path)
+    digest = _digest_beside(path)
     try:
         reader = pcsv.open_csv(
             path,
@@ -208,16 +204,17 @@ def stream_csv(path: Path, label: str, text_headers) -> Table | None:
     )  # fmt: skip
 
 
-def _file_digest(path: Path):
-    """The file's sha256 (hex), computed on a thread while the caller parses the file."""
+def _digest_beside(source):
+    """The sha256 (hex) of a file (a path) or of its bytes, computed on a thread while the
+    caller parses it (hashlib lets go of the GIL on large data)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from cfeval._io import file_sha256
+
     def digest() -> str:
-        sha = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                sha.update(chunk)
-        return sha.hexdigest()
+        if isinstance(source, Path):
+            return file_sha256(source)
+        return hashlib.sha256(source).hexdigest()
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfeval-sha")
     future = pool.submit(digest)

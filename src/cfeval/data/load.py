@@ -303,6 +303,19 @@ def _refuse_repeats(sources: list) -> None:
             seen[key] = str(source)
 
 
+def known_communities(framework, a_parts) -> tuple[set | None, CommunityNames | None]:
+    """The audit's communities (as deduplicated) and their names; ``(None, None)`` without
+    an audit row. The audit's own issues are not reported here (a throwaway report): the
+    caller reports them once, when it builds the final audit frame."""
+    if not a_parts:
+        return None, None
+    first, _ = _audit_frame(framework, a_parts, DataReport())
+    if not len(first):
+        return None, None
+    names = CommunityNames.from_pairs(zip(first["community_id"], first["name"], strict=True))
+    return set(first["community_id"]), names
+
+
 def refuse_same_content(labels_and_sums) -> None:
     """Two survey files with the very same bytes under two names (a copy sent twice)
     would count every row twice: a usage error naming both."""
@@ -401,16 +414,7 @@ def load_data(
     report = DataReport(lang=lang)
     s_parts, s_tables = _parts(framework, surveys, "survey", s_maps, sheet, report)
     a_parts, a_tables = _parts(framework, audits, "audit", [a_map] * len(audits), sheet, report)
-    known = names = None
-    if a_parts:
-        # Known communities come from the audit as deduplicated; its issues are reported
-        # once, below, when the final audit frame is built.
-        first, _ = _audit_frame(framework, a_parts, DataReport())
-        if len(first):
-            known = set(first["community_id"])
-            names = CommunityNames.from_pairs(
-                zip(first["community_id"], first["name"], strict=True)
-            )
+    known, names = known_communities(framework, a_parts)
     audit_ids = known  # the audit's communities, which a proposal log must name
     survey_df, s_kept = (
         _survey_frame(framework, s_parts, report, known, names)

@@ -18,12 +18,12 @@ The audit is small: :func:`read_audit_once` reads and checks it once for every s
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfeval._io import file_sha256
 from cfeval.errors import DataError, UsageError
 from cfeval.i18n import Msg
 
@@ -101,20 +101,13 @@ def read_audit_once(fw, audit, mapping, lang):
     from collections import Counter
 
     from cfeval.data.issues import DataReport
-    from cfeval.data.load import _audit_frame, _file_info, _parts
-    from cfeval.data.names import CommunityNames
+    from cfeval.data.load import _audit_frame, _file_info, _parts, known_communities
 
     report = DataReport(lang=lang)
     sources = [] if audit is None else [audit]
     parts, tables = _parts(fw, sources, "audit", [mapping] * len(sources), None, report)
-    known = names = None
+    known, names = known_communities(fw, parts)
     if parts:
-        first, _ = _audit_frame(fw, parts, DataReport())
-        if len(first):
-            known = set(first["community_id"])
-            names = CommunityNames.from_pairs(
-                zip(first["community_id"], first["name"], strict=True)
-            )
         _, kept = _audit_frame(fw, parts, report)  # the audit's own issues, said once
     else:
         kept = Counter()
@@ -157,7 +150,7 @@ def partition(fw, path: Path, mapping, shards: int, folder: Path, audit: Audit) 
                 file=str(path),
             )
         )
-    plan = FilePlan(str(path), _sha256(path), headers, pf.metadata.num_rows)
+    plan = FilePlan(str(path), file_sha256(path), headers, pf.metadata.num_rows)
     folder.mkdir(parents=True)
     pos = _community_position(fw, path, headers, mapping)
     writers: dict[int, Any] = {}
@@ -223,14 +216,6 @@ def _batch_shards(batch, pos, mapping, shards, audit):
         col = batch.select([pos]).to_pandas().iloc[:, 0]
         ids = apply_community_map(id_texts(col), mapping)
     return shard_of(ids, shards, audit.known, audit.names)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def shard_data(fw, plans, mappings, shard: int, shards: int, audit: Audit, lang) -> ShardData:

@@ -18,14 +18,13 @@ pages of the PDFs before it; the front is laid out once more when its own length
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cfeval._io import atomic_write
+from cfeval._io import atomic_write, file_sha256
 from cfeval.i18n import resolve_lang, words
 
 __all__ = ["DistrictOutcome", "render_district", "write_booklet", "write_manifest"]
@@ -137,14 +136,6 @@ def community_names(result) -> dict[str, str]:
 # --------------------------------------------------------------------------- manifest
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def pdf_pages(path: Path) -> int:
     from pypdf import PdfReader
 
@@ -174,7 +165,7 @@ def manifest_rows(result, written: dict, out: Path, wave, comparison, booklet) -
             {"file": path.name, "kind": "report", "community_id": mask_pii(cid),
              "name": cell("name"), "city": cell("city"), "district": cell("district"),
              "wave": cell("wave"), "grade": cell("grade"), "pages": pdf_pages(path),
-             "sha256": _sha256(path)}
+             "sha256": file_sha256(path)}
         )  # fmt: skip
     shared = {"community_id": "", "name": "", "city": "", "district": "", "grade": ""}
     for kind, path in (("comparison", comparison), ("booklet", booklet)):
@@ -182,7 +173,7 @@ def manifest_rows(result, written: dict, out: Path, wave, comparison, booklet) -
             rows.append(
                 {"file": path.name, "kind": kind, **shared,
                  "wave": str(wave) if wave is not None else main_wave(result),
-                 "pages": pdf_pages(path), "sha256": _sha256(path)}
+                 "pages": pdf_pages(path), "sha256": file_sha256(path)}
             )  # fmt: skip
     return rows
 

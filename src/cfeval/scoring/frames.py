@@ -333,45 +333,13 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
     # indicators in framework order (group_rows is filled bottom-up, so reverse).
     parts = [_Part(r, eng.groups) for r in reversed(eng.group_rows)]
     U, k = eng.U, sum(p.width for p in parts)
-
-    def block(key, out=None, which=parts):
-        """``key`` of the rows side by side, flat; written into ``out`` when given."""
-        if out is None:
-            dtype = which[0].row[key].dtype if which else _EMPTY_DTYPES.get(key, np.float64)
-            out = np.empty(U * sum(p.width for p in which), dtype=dtype)
-        view, at = out.reshape(U, -1), 0
-        for p in which:
-            view[:, at : at + p.width] = p.row[key][:, p.cols]
-            at += p.width
-        return out
-
     # The float columns are written straight into the frame's one float block.
     floats = ("score", "ci_low", "ci_high", "df", "n_eff")
     table = np.empty((U * k, len(floats)), order="F")
-    sc, lo, hi = block("score", table[:, 0]), table[:, 1], table[:, 2]
-    df = block("df", table[:, 3])
-    block("n_eff", table[:, 4])
-    at, lo_view, hi_view = 0, lo.reshape(U, k), hi.reshape(U, k)
-    for p in parts:  # score ± t × se, a U × groups block at a time (no full-size temporaries)
-        half = p.row["t"][:, p.cols] * p.row["se"][:, p.cols]  # t from CellQuantiles
-        np.subtract(p.row["score"][:, p.cols], half, out=lo_view[:, at : at + p.width])
-        np.add(p.row["score"][:, p.cols], half, out=hi_view[:, at : at + p.width])
-        at += p.width
-    n = block("n")
-    shares = [p for p in parts if p.row["share"]]
-    if shares:  # shares: their proportion interval at the group's effective size
-        share = np.tile(np.concatenate([np.full(p.width, p.row["share"]) for p in parts]), U)
-        klo, khi = eng.share_interval(
-            sc[share] / 100,
-            block("var", which=shares),
-            block("n", which=shares),
-            block("n_eff", which=shares),
-            df[share] if eng.design is not None else None,
-            level=eng.fw.scoring.ci_level,
-        )
-        lo[share], hi[share] = 100 * klo, 100 * khi
-    np.clip(lo, 0, 100, out=lo)
-    np.clip(hi, 0, 100, out=hi)
+    for j, key in ((0, "score"), (3, "df"), (4, "n_eff")):
+        _side_by_side(parts, U, key, table[:, j])
+    n = _side_by_side(parts, U, "n")
+    _group_intervals(eng, parts, table, k)
     group_of_col = np.array([g for p in parts for g in p.groups], dtype=np.int64)
     if not eng.show_small_groups:
         small = small_groups(n, np.tile(eng.min_n[group_of_col], U))
@@ -394,10 +362,55 @@ def by_group_frame(eng: Any) -> pd.DataFrame:
             "df": None,
             "n": n,
             "n_eff": None,
-            "status": repeated_text(STATUSES, block("status")),
-            "used": block("used"),
+            "status": repeated_text(STATUSES, _side_by_side(parts, U, "status")),
+            "used": _side_by_side(parts, U, "used"),
         },
     )
+
+
+def _side_by_side(parts: list, U: int, key: str, out=None):
+    """``key`` of the parts' (units × groups asked) blocks side by side, flat (unit-major
+    rows); written into ``out`` when given."""
+    import numpy as np
+
+    if out is None:
+        dtype = parts[0].row[key].dtype if parts else _EMPTY_DTYPES.get(key, np.float64)
+        out = np.empty(U * sum(p.width for p in parts), dtype=dtype)
+    view, at = out.reshape(U, -1), 0
+    for p in parts:
+        view[:, at : at + p.width] = p.row[key][:, p.cols]
+        at += p.width
+    return out
+
+
+def _group_intervals(eng: Any, parts: list, table, k: int) -> None:
+    """The by-group intervals into ``table``'s ci_low and ci_high columns (1 and 2): score
+    ± t × se, a units × groups block at a time (no full-size temporaries); shares get
+    their proportion interval at the group's effective size; all clipped to 0..100."""
+    import numpy as np
+
+    U = eng.U  # table has U × k rows: k groups-asked columns per unit
+    sc, lo, hi, df = table[:, 0], table[:, 1], table[:, 2], table[:, 3]
+    at, lo_view, hi_view = 0, lo.reshape(U, k), hi.reshape(U, k)
+    for p in parts:
+        half = p.row["t"][:, p.cols] * p.row["se"][:, p.cols]  # t from CellQuantiles
+        np.subtract(p.row["score"][:, p.cols], half, out=lo_view[:, at : at + p.width])
+        np.add(p.row["score"][:, p.cols], half, out=hi_view[:, at : at + p.width])
+        at += p.width
+    shares = [p for p in parts if p.row["share"]]
+    if shares:
+        share = np.tile(np.concatenate([np.full(p.width, p.row["share"]) for p in parts]), U)
+        klo, khi = eng.share_interval(
+            sc[share] / 100,
+            _side_by_side(shares, U, "var"),
+            _side_by_side(shares, U, "n"),
+            _side_by_side(shares, U, "n_eff"),
+            df[share] if eng.design is not None else None,
+            level=eng.fw.scoring.ci_level,
+        )
+        lo[share], hi[share] = 100 * klo, 100 * khi
+    np.clip(lo, 0, 100, out=lo)
+    np.clip(hi, 0, 100, out=hi)
 
 
 #: by_group's integer and boolean columns when no indicator has survey rows.
