@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cfeval.errors import CfevalError
-from cfeval.report import charts
+from cfeval.report import charts, district_charts
 
 
 def svg(uri: str) -> str:
@@ -96,7 +96,7 @@ def test_insufficient_group_gets_a_placeholder_not_a_number():
 
 def test_ranking_heatmap_and_distribution_render_their_labels():
     doc = svg(
-        charts.ranking(
+        district_charts.ranking(
             ["甲社区", "乙社区"],
             [80, 60],
             [75, math.nan],
@@ -106,10 +106,14 @@ def test_ranking_heatmap_and_distribution_render_their_labels():
         )
     )
     assert {"甲社区", "乙社区", "综合得分"} <= set(labels(doc))
-    doc = svg(charts.heatmap(["甲社区", "乙社区"], ["参与", "空间"], [[80, math.nan], [55.4, 90]]))
+    doc = svg(
+        district_charts.heatmap(
+            ["甲社区", "乙社区"], ["参与", "空间"], [[80, math.nan], [55.4, 90]]
+        )
+    )
     assert {"80.0", "–", "55.4", "90.0"} <= set(labels(doc))  # one decimal, as in the tables
     doc = svg(
-        charts.grade_distribution(
+        district_charts.grade_distribution(
             ["成都", "杭州"], ["优秀", "待合格"], [[2, 1], [0, 3]], ["#1e8449", "#c0392b"]
         )
     )
@@ -131,7 +135,7 @@ def test_same_input_gives_identical_svg():
 
 def test_a_label_the_font_cannot_draw_is_refused():
     with pytest.raises(CfevalError, match="cannot draw"):
-        charts.heatmap(["社区🦄"], ["参与"], [[50]])
+        district_charts.heatmap(["社区🦄"], ["参与"], [[50]])
 
 
 @pytest.mark.parametrize(

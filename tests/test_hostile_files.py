@@ -155,9 +155,11 @@ def test_orphaned_temporary_files_are_removed_by_the_next_write(tmp_path):
 def test_dollar_signs_in_labels_are_drawn_as_text():
     import matplotlib
 
-    from cfeval.report import charts
+    from cfeval.report import district_charts
 
-    uri = charts.heatmap([r"$\foo$ broken mathtext", "$5 and $10"], ["a"], [[50.0], [60.0]])
+    uri = district_charts.heatmap(
+        [r"$\foo$ broken mathtext", "$5 and $10"], ["a"], [[50.0], [60.0]]
+    )
     assert uri.startswith("data:image/svg+xml")
     assert matplotlib.rcParams["text.parse_math"] is False
 

@@ -112,6 +112,70 @@ def _cluster_options(scheduler: str | None, shared: bool) -> str | None:
     return address
 
 
+AllOpt = Annotated[
+    bool, typer.Option("--all", help=N_("One report per community (of those chosen)."))
+]
+
+CompareOpt = Annotated[
+    bool,
+    typer.Option("--compare", help=N_("The comparison report of the communities chosen.")),
+]
+
+BookletOpt = Annotated[
+    bool,
+    typer.Option(
+        "--booklet",
+        help=N_(
+            "Also one booklet PDF: cover, contents, the comparison, every report "
+            "(implies --all --compare)."
+        ),
+    ),
+]
+
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help=N_("Folder for the PDFs."))]
+
+PdfaOpt = Annotated[bool, typer.Option("--pdfa", help=N_("Write PDF/A-3b for archiving."))]
+
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", help=N_("Assessment date on the cover, YYYY-MM-DD (default: today).")),
+]
+
+WaveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--wave",
+        help=N_(
+            "Wave to report (default: each community's latest; for --compare "
+            "the wave with the most communities)."
+        ),
+    ),
+]
+
+EditionOpt = Annotated[
+    str,
+    typer.Option(
+        "--edition",
+        metavar="adults|children",
+        help=N_(
+            "adults: the full report; children: 2-4 pages for the children themselves "
+            "(pictures and plain words, no scores)."
+        ),
+    ),
+]
+
+RankIntervalsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--rank-intervals",
+        help=N_(
+            "With --compare: the comparison PDF shows each community's rank interval and the choices "
+            "that move the ranking (frameworks with an index block; runs as `cfeval sensitivity`)."
+        ),
+    ),
+]
+
+
 def report(
     framework: FrameworkArg,
     survey: SurveyOpt = None,
@@ -122,70 +186,21 @@ def report(
     community: CommunityOpt = None,
     city: CityOpt = None,
     district: DistrictOpt = None,
-    all_: Annotated[
-        bool, typer.Option("--all", help=N_("One report per community (of those chosen)."))
-    ] = False,
-    compare: Annotated[
-        bool,
-        typer.Option("--compare", help=N_("The comparison report of the communities chosen.")),
-    ] = False,
-    booklet: Annotated[
-        bool,
-        typer.Option(
-            "--booklet",
-            help=N_(
-                "Also one booklet PDF: cover, contents, the comparison, every report "
-                "(implies --all --compare)."
-            ),
-        ),
-    ] = False,
+    all_: AllOpt = False,
+    compare: CompareOpt = False,
+    booklet: BookletOpt = False,
     settings: SettingsOpt = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Folder for the PDFs."))] = Path(
-        "reports"
-    ),
+    out: OutDirOpt = Path("reports"),
     lang: LangOpt = None,
     workers: WorkersOpt = None,
-    pdfa: Annotated[bool, typer.Option("--pdfa", help=N_("Write PDF/A-3b for archiving."))] = False,
-    date: Annotated[
-        str | None,
-        typer.Option(
-            "--date", help=N_("Assessment date on the cover, YYYY-MM-DD (default: today).")
-        ),
-    ] = None,
-    wave: Annotated[
-        str | None,
-        typer.Option(
-            "--wave",
-            help=N_(
-                "Wave to report (default: each community's latest; for --compare "
-                "the wave with the most communities)."
-            ),
-        ),
-    ] = None,
+    pdfa: PdfaOpt = False,
+    date: DateOpt = None,
+    wave: WaveOpt = None,
     show_small_groups: SmallGroupsOpt = False,
-    edition: Annotated[
-        str,
-        typer.Option(
-            "--edition",
-            metavar="adults|children",
-            help=N_(
-                "adults: the full report; children: 2-4 pages for the children themselves "
-                "(pictures and plain words, no scores)."
-            ),
-        ),
-    ] = "adults",
+    edition: EditionOpt = "adults",
     scheduler: SchedulerOpt = None,
     shared: SharedOpt = False,
-    rank_intervals: Annotated[
-        bool,
-        typer.Option(
-            "--rank-intervals",
-            help=N_(
-                "With --compare: the comparison PDF shows each community's rank interval and the choices "
-                "that move the ranking (frameworks with an index block; runs as `cfeval sensitivity`)."
-            ),
-        ),
-    ] = False,
+    rank_intervals: RankIntervalsOpt = False,
 ) -> None:
     """Write A4 PDF reports: one per community chosen, the comparison, a booklet.
 

@@ -93,7 +93,7 @@ def _table(comm, grades: dict, fw, w: Words) -> list[dict]:
 
 def _charts(result, comm, table: list[dict], grades: dict, fw, wave: str, w: Words, t) -> dict:
     """The cover's grades by city, and each page's ranking chart and heatmap."""
-    from cfeval.report import charts
+    from cfeval.report import district_charts as charts
 
     scores = result.scores[result.scores["wave"].astype(str) == wave]
     wide = scores[scores["node_id"].isin([d.id for d in fw.dimensions])].pivot_table(
