@@ -61,8 +61,9 @@ def test_same_survey_file_twice_is_refused(tmp_path):
 
 
 def test_the_same_content_under_two_names_is_refused(tmp_path):
-    """A copy of a file sent twice would count every answer twice; every command refuses
-    it and names both files, in one pass and in shards (Parquet), writing nothing."""
+    """A copy of a file sent twice would count every answer twice; every command (check,
+    score to each format, report) refuses it and names both files, in one pass and in
+    shards (Parquet), writing nothing. The web page: tests/test_web.py."""
     import shutil
 
     import pandas as pd
@@ -76,17 +77,14 @@ def test_the_same_content_under_two_names_is_refused(tmp_path):
     shutil.copy(pq_a, pq_b)
     out = tmp_path / "out"
     out.mkdir()
-    runs = {
-        "check": cli("check", FRAMEWORK, "--survey", survey, "--survey", copy, "--audit", audit),
-        "score": cli(
-            "score", FRAMEWORK, "--survey", survey, "--survey", copy, "--audit", audit,
-            "-o", out / "s.csv",
-        ),
+    data = ["--survey", survey, "--survey", copy, "--audit", audit]
+    runs = every_command(out, data)
+    runs.update({
         "shards": cli(
             "score", FRAMEWORK, "--survey", pq_a, "--survey", pq_b, "--audit", audit,
             "--shard-rows", "200", "-o", out / "t.csv",
         ),
-    }  # fmt: skip
+    })  # fmt: skip
     for name, run in runs.items():
         assert run.exit_code == 2, (name, run.output)
         assert "the same content as" in run.output and "given twice" in run.output, name

@@ -581,3 +581,45 @@ def test_every_word_of_the_pages_is_in_chinese():
     untranslated = sorted(m for m in wanted if zh(m) == m)
     untranslated += sorted(one for one, many in plurals if zh._t.ngettext(one, many, 1) == one)
     assert not untranslated, "add to locale/zh/LC_MESSAGES/web.po:\n" + "\n".join(untranslated)
+
+
+def _damaged_parquet(tmp_path: Path) -> bytes:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    frame = pd.read_csv(SAMPLE / "survey.csv", dtype=str, keep_default_na=False)
+    good = tmp_path / "good.parquet"
+    frame.to_parquet(good, index=False, compression=None)
+    raw = bytearray(good.read_bytes())
+    at = pq.ParquetFile(good).metadata.row_group(0).column(frame.columns.get_loc("age"))
+    start = at.data_page_offset + 40
+    raw[start : start + 200] = bytes(b ^ 0xFF for b in raw[start : start + 200])
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("case", ["damaged parquet", "same content twice"])
+def test_a_broken_upload_is_a_calm_page_with_the_users_file_names(client, tmp_path, case):
+    """The same broken inputs as the command line's (tests/test_hostile_files.py): a
+    message naming the files as the user named them, no traceback, the data unchanged."""
+    token = csrf(client)
+    client.post("/frameworks/use", data={"csrf": token, "fid": "chengdu-community"})
+    survey = (SAMPLE / "survey.csv").read_bytes()
+    if case == "damaged parquet":
+        files = {
+            "survey_1": ("问卷.parquet", _damaged_parquet(tmp_path), "application/octet-stream")
+        }
+        expected = ["问卷.parquet", "Parquet"]
+    else:
+        files = {
+            "survey_1": ("问卷.csv", survey, "text/csv"),
+            "survey_2": ("问卷 副本.csv", survey, "text/csv"),
+        }
+        expected = ["问卷 副本.csv", "问卷.csv", "重复给出"]
+    files["audit"] = ("核查表.csv", (SAMPLE / "audit.csv").read_bytes(), "text/csv")
+    r = client.post("/data/upload", data={"csrf": token}, files=files)
+    assert r.status_code == 400 and "Traceback" not in r.text
+    for text in expected:
+        assert text in r.text, text
+    assert "survey-" not in r.text  # no server-made file name
+    r = client.post("/scores/run", data={"csrf": csrf(client)})
+    assert r.status_code == 400 and "Traceback" not in r.text  # nothing was taken in

@@ -94,7 +94,8 @@ async def _forbidden(request, exc):
 async def _user_error(request, exc: CfevalError):
     ws = request.scope.get("cfeval.ws")
     text = exc.text(request_lang(request))
-    return error_page(request, 400, unpath(ws, text) if ws is not None else text)
+    also = getattr(exc, "shown_names", None)
+    return error_page(request, 400, unpath(ws, text, also) if ws is not None else text)
 
 
 async def _http_error(request, exc):

@@ -160,8 +160,10 @@ async def _read(request, ws, uploads) -> None:
     trial = SimpleNamespace(framework=ws.framework, uploads=uploads)
     try:
         dataset = await run_in_threadpool(load, trial, request_lang(request))
-    except BaseException:
+    except BaseException as exc:
         ws.forget(uploads)  # refused: the files are of no further use
+        # The message names these files by their saved paths: say the user's names.
+        exc.shown_names = {str(u.path): u.shown for u in uploads}
         raise
     with ws.lock:
         old = [u for u in ws.uploads if u.role != "framework"]

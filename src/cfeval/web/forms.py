@@ -91,9 +91,10 @@ async def save_upload(ws: Workspace, upload, role: str, group: str | None = None
     return Upload(path=path, shown=shown, kind=suffix, role=role, group=group)
 
 
-def unpath(ws: Workspace, text: str) -> str:
-    """A message with the workspace's file paths replaced by the names the user gave."""
-    for saved, shown in ws.shown_names().items():
+def unpath(ws: Workspace, text: str, also: dict[str, str] | None = None) -> str:
+    """A message with the workspace's file paths replaced by the names the user gave
+    (``also``: saved path → name of uploads not yet taken into the workspace)."""
+    for saved, shown in {**ws.shown_names(), **(also or {})}.items():
         text = text.replace(saved, shown)
     return text.replace(str(ws.folder) + "/", "")
 
