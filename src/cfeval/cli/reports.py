@@ -276,9 +276,11 @@ def _settings(path: Path | None):
 
 
 def _scored(fw, survey, audit, mapping, sheet, proposals, show_small_groups):
-    from cfeval.scoring.engine import score
+    from cfeval._threads import preload
 
+    preload("scipy.special")  # the engine's t quantiles, imported while the data are read
     data = read_data(fw, survey, audit, mapping, sheet, proposals)
+    from cfeval.scoring.engine import score
     if proposals is not None:
         _print_log_issues(data.report, proposals)
     return score(fw, data, show_small_groups=show_small_groups), _scales(fw, data)

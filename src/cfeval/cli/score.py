@@ -75,9 +75,10 @@ def score(
     code 1 when the data had problems (the scores are still computed and written).
     """
     from cfeval._cluster import scheduler_address
+    from cfeval._threads import preload
     from cfeval.framework.loader import load_framework
-    from cfeval.scoring.engine import score as score_data
 
+    preload("scipy.special")  # the engine's t quantiles, imported while the data are read
     w = cli_words()
     if out is not None and out.suffix.lower() not in _FORMATS:
         raise UsageError(
@@ -97,6 +98,8 @@ def score(
         )  # fmt: skip
     else:
         data = read_data(fw, survey, audit, mapping, sheet, proposals)
+        from cfeval.scoring.engine import score as score_data  # after: see preload above
+
         result = score_data(fw, data, show_small_groups=show_small_groups)
     if city or district or community:
         from cfeval.results.selection import restrict

@@ -19,7 +19,6 @@ million rows cost seconds; only the bad cells become Python objects.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from cfeval._columns import (
     SURVEY_REQUIRED,
     SURVEY_TEXT,
 )
+from cfeval.data.dataset import Dataset, with_items
 from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue
 from cfeval.data.mapping import load_mapping
 from cfeval.data.names import CommunityNames, resolve_by_name, unknown_hint
@@ -43,7 +43,6 @@ from cfeval.i18n import N_, Msg
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
     from cfeval.framework.model import Framework
 
@@ -82,20 +81,6 @@ _WAVE_NOT_IN_AUDIT = N_(
     "community {community}: the survey has wave {wave}, the audit has only wave(s) {waves}; "
     "the two are scored apart until the waves match"
 )
-
-
-@dataclass
-class Dataset:
-    """Tidy survey and audit frames (see docs/architecture.md) with their report."""
-
-    framework: Framework
-    survey: pd.DataFrame
-    audit: pd.DataFrame
-    report: DataReport
-    files: list[FileInfo]
-    #: The children's proposal log's usable rows (:func:`cfeval.data.proposals.read_proposals`),
-    #: or None when no log was given.
-    proposals: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- assembling
@@ -157,21 +142,33 @@ def _survey_frame(framework, parts, report, known: set[str] | None, names=None):
     drop[np.flatnonzero(has_id)[dup]] = True
     kept_files = Counter(files[~drop])
     keep = ~drop if drop.any() else None
-    items = _item_block(parts, keep)
-    return _tidy_survey(framework, frame if keep is None else frame[keep], items), kept_files
+    base = _tidy_base(frame if keep is None else frame[keep])
+    if all(p.lazy is not None for p in parts):  # every item column stays in its file
+        from cfeval.data.items import SurveyItems
+
+        return base, kept_files, SurveyItems(framework, [p.lazy for p in parts], keep)
+    return with_items(framework, base, _item_block(framework, parts, keep)), kept_files, None
 
 
-def _item_block(parts: list[Part], keep):
+def _item_block(framework, parts: list[Part], keep):
     """The parts' item blocks as one column-major block of the rows ``keep`` selects.
 
     ``keep`` (None: all) indexes the rows the parts kept, in order. Each part's block is
     let go as soon as it is copied, so at most one part is held twice; a single file's
-    block is compacted in place rather than copied.
+    block is compacted in place rather than copied. A part whose columns stayed in its
+    file (read by pyarrow, beside an XLSX file) gives its block here.
     """
     import numpy as np
 
-    blocks = [p.items for p in parts]
+    from cfeval.data.items import SurveyItems
+
+    blocks = []
     for p in parts:
+        if p.lazy is not None:
+            lazy = SurveyItems(framework, [p.lazy])
+            p.items, p.lazy = lazy.block(), None
+            lazy.close()
+        blocks.append(p.items)
         p.items = None
     if len(blocks) == 1:
         block = blocks.pop()
@@ -203,9 +200,8 @@ def _compact(block, keep):
     return flat[: m * k].reshape((m, k), order="F")
 
 
-def _tidy_survey(framework, frame, items):
-    import pandas as pd
-
+def _tidy_base(frame):
+    """The survey's columns but the items, in their order and types."""
     frame = frame.reset_index(drop=True)
     for name in SURVEY_TEXT:
         if name in frame:
@@ -213,13 +209,7 @@ def _tidy_survey(framework, frame, items):
     for name in SURVEY_NUMBERS:
         if name in frame:
             frame[name] = frame[name].astype("float64")
-    order = [*SURVEY_REQUIRED, *(c for c in SURVEY_OPTIONAL if c in frame)]
-    # The item block becomes the frame's float block as it is (column-major is the layout
-    # pandas keeps); copying 60 million-row columns again would double the peak.
-    out = pd.DataFrame(items, columns=[it.id for it in framework.items()], copy=False)
-    for i, name in enumerate(order):
-        out.insert(i, name, frame[name])
-    return out
+    return frame[[*SURVEY_REQUIRED, *(c for c in SURVEY_OPTIONAL if c in frame)]]
 
 
 def _audit_frame(framework, parts, report, survey=None):
@@ -345,8 +335,8 @@ def _parts(framework, sources, kind, mappings, sheet, report) -> tuple[list[Part
             refuse_same_content((t.label, t.sha256) for t in tables)
         if usable:
             parts.append(build(framework, table, mapping, sub))
-            # The raw cells are no longer needed; keep memory for the tidy frame.
-            table.close()
+            if parts[-1].lazy is None:  # the raw cells are no longer needed
+                table.close()
         report.extend(sub)
     return parts, tables
 
@@ -416,10 +406,10 @@ def load_data(
     a_parts, a_tables = _parts(framework, audits, "audit", [a_map] * len(audits), sheet, report)
     known, names = known_communities(framework, a_parts)
     audit_ids = known  # the audit's communities, which a proposal log must name
-    survey_df, s_kept = (
+    survey_df, s_kept, items = (
         _survey_frame(framework, s_parts, report, known, names)
         if s_parts
-        else (_empty_survey(framework), Counter())
+        else (_empty_survey(framework), Counter(), None)
     )
     audit_df, a_kept = (
         _audit_frame(framework, a_parts, report, survey_df)
@@ -442,7 +432,7 @@ def load_data(
         else dataset_log(framework, proposals, audit_ids, audit_df, report)
     )
     report._sort()
-    return Dataset(framework, survey_df, audit_df, report, list(report.files), log)
+    return Dataset(framework, survey_df, audit_df, report, list(report.files), log, items=items)
 
 
 def read_survey(framework, path_or_frame, *, mapping=None, sheet: str | None = None, lang=None):

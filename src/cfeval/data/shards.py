@@ -237,19 +237,21 @@ def shard_data(fw, plans, mappings, shard: int, shards: int, audit: Audit, lang)
         if len(table.frame):
             sub = DataReport(lang=lang)
             parts.append(survey_part(fw, table, mapping, sub))
-            table.close()
+            if parts[-1].lazy is None:
+                table.close()
             report.extend(sub)
     validated = len(report.issues)  # the files' own issues; then those across files
     if parts:
-        survey_df, kept = _survey_frame(fw, parts, report, audit.known, audit.names)
+        survey_df, kept, items = _survey_frame(fw, parts, report, audit.known, audit.names)
     else:
-        survey_df, kept = _empty_survey(fw), Counter()
+        survey_df, kept, items = _empty_survey(fw), Counter(), None
     audit_df = _shard_audit(fw, audit, survey_df, shard, shards)
     _wave_mismatches(audit, survey_df, audit_df, report)
     counts = {label: (rows_read[label], kept[label]) for label in rows_read}
     if len(survey_df) == 0 and len(audit_df) == 0:
         return ShardData(None, report, counts, validated)
-    return ShardData(Dataset(fw, survey_df, audit_df, report, []), report, counts, validated)
+    data = Dataset(fw, survey_df, audit_df, report, [], items=items)
+    return ShardData(data, report, counts, validated)
 
 
 def _wave_mismatches(audit: Audit, survey_df, audit_df, report) -> None:

@@ -102,6 +102,9 @@ class Part:
     #: Survey items: float64, column-major, one column per ``framework.items()``, and
     #: only the rows that are *not* excluded (``frame`` has every row, ``items`` does not).
     items: np.ndarray | None = None
+    #: Instead of ``items``, for a table read by pyarrow: its item columns, decoded when
+    #: asked (:class:`cfeval.data.items.PartItems`).
+    lazy: Any = None
 
 
 def _text_headers(framework: Framework, headers: list[str], kind: str, mapping) -> set[str]:
@@ -316,48 +319,71 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
     # Only the items asked of the groups in this file are expected in it.
     present = {g for g in pd.unique(out["respondent"][~excluded]) if g is not None}
     _report_missing_items(framework, table, cols, present, report)
-    # Items go straight into one column-major block holding only the kept rows (every
-    # exclusion is known by now; cells of excluded rows are still checked and reported).
-    # Each raw column is freed as soon as it is converted, and the block's pages are only
-    # touched as columns are written, so raw and converted cells barely overlap in memory.
     items = framework.items()
     keep = None if not excluded.any() else ~excluded
+    if table.source is not None:  # read by pyarrow: the columns stay where they are
+        lazy = _lazy_items(framework, items, table, cols, mapping, rows, report, platform)
+        lazy.keep = keep
+        frame = pd.DataFrame(out)
+        return Part(table, frame, rows, excluded, has_wave, _names(table, cols), lazy=lazy)
+    # A table pandas holds (XLSX, a frame): its item columns go into one column-major
+    # block holding only the kept rows (cells of excluded rows are still checked).
     block = np.empty((n if keep is None else int(keep.sum()), len(items)), order="F")
-    quick = _clean_items(framework, items, table, cols, block if keep is None else None)
-    for j, (it, values) in enumerate(zip(items, quick, strict=True)):
+    for j, it in enumerate(items):
         if it.id not in cols:
             block[:, j] = np.nan
             continue
-        if values is None:  # some cell must be reported: the full check, on this thread
-            values = item_values(framework, it, table, cols[it.id], rows, mapping, report, platform)
-        table.release(cols[it.id])
-        if values is not _IN_BLOCK:
-            block[:, j] = values if keep is None else values[keep]
+        values = item_values(framework, it, table, cols[it.id], rows, mapping, report, platform)
+        block[:, j] = values if keep is None else values[keep]
     return Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols), block)
 
 
-#: A clean column already written into its place in the item block.
-_IN_BLOCK = object()
+def _lazy_items(framework, items, table: Table, cols, mapping, rows, report, platform):
+    """Check every item column of a pyarrow-read table, keeping only the checked values of
+    columns with a reported cell; clean ones are decoded again when the engine asks
+    (:class:`cfeval.data.items.PartItems`)."""
+    from cfeval.data.items import PartItems
+
+    lazy = PartItems(framework, table, [cols.get(it.id) for it in items])
+    checks = _clean_items(framework, items, table, cols)
+    for j, (it, clean) in enumerate(zip(items, checks, strict=True)):
+        if it.id in cols and clean is None:  # some cell must be reported: on this thread
+            lazy.checked[j] = item_values(
+                framework, it, table, cols[it.id], rows, mapping, report, platform
+            )
+        elif clean is not None and clean is not _CLEAN:
+            lazy.codes[j] = clean
+    return lazy
 
 
-def _clean_items(framework, items, table: Table, cols: dict, block=None):
-    """Per item, in order: its column's values when it is numeric and clean, else None.
+#: A clean column whose scale has values other than small whole numbers.
+_CLEAN = object()
 
-    With ``block`` (one column per item, a row per data row) a clean column is written
-    straight into its place there, and ``_IN_BLOCK`` stands for its values. Decoding and comparing run on every core
-    (:func:`cfeval._threads.ordered_map`); the report is only written on the calling
-    thread, so its lines keep their order.
+
+def _clean_items(framework, items, table: Table, cols: dict):
+    """Per item, in order: its column's int8 codes (:func:`cfeval.data.items.compact`), or
+    ``_CLEAN``, when it is numeric and clean; else None.
+
+    Each column is decoded into the thread's scratch buffer and compared with its scale;
+    this runs on every core (:func:`cfeval._threads.ordered_map`); the report is only
+    written on the calling thread, so its lines keep their order.
     """
+    import threading
+
     from cfeval._threads import ordered_map
+    from cfeval.data.items import compact, scratch
+
+    n, local = len(table.frame), threading.local()
 
     def quick(j):
         it = items[j]
         if it.id not in cols:
             return None
-        values = table.numbers(cols[it.id], None if block is None else block[:, j])
+        values = table.numbers(cols[it.id], scratch(local, n))
         if values is None or clean_item_values(framework, it, values) is None:
             return None
-        return values if block is None else _IN_BLOCK
+        codes = compact(framework.scales[it.scale], values)
+        return _CLEAN if codes is None else codes
 
     return ordered_map(quick, range(len(items)))
 

@@ -148,7 +148,8 @@ class _Engine:
         self.min_n = np.array([fw.respondents[g].min_n for g in self.groups] or [1])
         self.p_ci = 0.5 + fw.scoring.ci_level / 2  # the t quantile's probability
         self.share_interval = SHARE_INTERVALS[fw.scoring.share_interval]
-        self.survey = data.survey
+        # Every column but the items: those are asked for an indicator at a time.
+        self.survey = data.survey_rows
         self.audit = data.audit.reset_index(drop=True)
         self._units()
         if self.U == 0:
@@ -328,6 +329,9 @@ class _Engine:
             for i in reversed(range(len(self.nodes)))
             if self.nodes[i].kind == "indicator" and self.nodes[i].obj.source == "survey"
         ]
+        if self.data.items_deferred:  # decoded from the files on the worker threads
+            return ordered_map(lambda ind: survey_cells(self, ind, None), order)
+        # Columns of a pandas frame are taken here, on the engine's thread.
         work = [(ind, item_columns(self, ind)) for ind in order]
         return ordered_map(lambda job: survey_cells(self, *job), work)
 

@@ -50,19 +50,16 @@ def survey_indicator(eng: Any, ind: Indicator, cells: tuple | None = None) -> Va
 def item_columns(eng: Any, ind: Indicator) -> list:
     """The indicator's item columns of the survey (float64 arrays; None for an absent one).
 
-    Taken on the engine's thread, so that :func:`survey_cells` never touches the frame.
+    From a pandas frame they are taken on the engine's thread, so that
+    :func:`survey_cells` never touches the frame; columns still in their files
+    (:attr:`cfeval.data.load.Dataset.items_deferred`) may be decoded on any thread.
     """
-    import numpy as np
-
-    s = eng.survey
-    return [
-        s[it.id].to_numpy(dtype=np.float64) if it.id in s.columns else None
-        for it in ind.items or []
-    ]
+    return eng.data.item_columns([it.id for it in ind.items or []])
 
 
-def survey_cells(eng: Any, ind: Indicator, columns: list) -> tuple:
-    """``(valid, asked, sums)``: steps 1 and 2 for one indicator, from its item columns.
+def survey_cells(eng: Any, ind: Indicator, columns: list | None) -> tuple:
+    """``(valid, asked, sums)``: steps 1 and 2 for one indicator, from its item columns
+    (None: decoded from their files, :attr:`cfeval.data.load.Dataset.items_deferred`).
 
     Pure array work on read-only engine state, safe to run on another thread while the
     engine combines the indicator before it (:func:`cfeval._threads.ordered_map`).
@@ -84,8 +81,11 @@ def _respondent_values(
     scales = [fw.scales[it.scale] for it in items]
     # Fortran order: each item column is contiguous for the column-wise work below.
     x = np.empty((len(eng.row_group), len(items)), order="F")
+    if columns is None:  # still in their files: decoded straight into x
+        eng.data.fill_item_columns([it.id for it in items], x)
     for j, it in enumerate(items):
-        x[:, j] = np.nan if columns[j] is None else columns[j]
+        if columns is not None:
+            x[:, j] = np.nan if columns[j] is None else columns[j]
         if it.respondents is not None:
             # An answer from a group the item is not asked of is not evidence for it.
             asked_item = np.isin(eng.groups, it.respondents)
