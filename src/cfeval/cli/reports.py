@@ -281,6 +281,7 @@ def _scored(fw, survey, audit, mapping, sheet, proposals, show_small_groups):
     preload("scipy.special")  # the engine's t quantiles, imported while the data are read
     data = read_data(fw, survey, audit, mapping, sheet, proposals)
     from cfeval.scoring.engine import score
+
     if proposals is not None:
         _print_log_issues(data.report, proposals)
     return score(fw, data, show_small_groups=show_small_groups), _scales(fw, data)

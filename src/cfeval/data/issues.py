@@ -187,3 +187,43 @@ def show(value: Any) -> str | None:
     text = str(value)
     # Mask a little more than is shown, so that a number cut at the edge is masked too.
     return cap(mask_pii(text[:120]) + text[120:121], 80)
+
+
+class RowFiles:
+    """Which file each row of a combined frame came from: an int code per row into the
+    files' labels (a million rows of one file hold one label, not a million pointers).
+
+    ``files[i]`` is row ``i``'s label, ``files[mask]`` the rows ``mask`` selects, and
+    :meth:`counts` the rows per label.
+    """
+
+    def __init__(self, codes, labels: list[str]) -> None:
+        self.codes = codes
+        self.labels = labels
+
+    @classmethod
+    def of_sizes(cls, labels: list[str], sizes: list[int]) -> RowFiles:
+        import numpy as np
+
+        return cls(np.repeat(np.arange(len(labels), dtype=np.int32), sizes), labels)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, key):
+        import numpy as np
+
+        if isinstance(key, int | np.integer):
+            return self.labels[self.codes[key]]
+        return RowFiles(self.codes[key], self.labels)
+
+    def counts(self) -> Counter:
+        """Rows per label (labels without a row left out, as ``Counter(labels)`` does)."""
+        import numpy as np
+
+        per = np.bincount(self.codes, minlength=len(self.labels))
+        out: Counter = Counter()
+        for label, n in zip(self.labels, per, strict=True):
+            if n:
+                out[label] += int(n)
+        return out

@@ -31,7 +31,7 @@ from cfeval._columns import (
     SURVEY_TEXT,
 )
 from cfeval.data.dataset import Dataset, with_items
-from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue
+from cfeval.data.issues import SEVERITY, DataReport, FileInfo, Issue, RowFiles
 from cfeval.data.mapping import load_mapping
 from cfeval.data.names import CommunityNames, resolve_by_name, unknown_hint
 from cfeval.data.proposals import dataset_log
@@ -110,9 +110,7 @@ def _concat(parts: list[Part]):
     # Filtering copies every column; a million clean rows should not pay for that.
     kept = [p.frame[~p.excluded] if p.excluded.any() else p.frame for p in parts]
     frame = kept[0].reset_index(drop=True) if len(kept) == 1 else pd.concat(kept, ignore_index=True)
-    files = np.concatenate(
-        [np.full(int((~p.excluded).sum()), p.table.label, dtype=object) for p in parts]
-    )
+    files = RowFiles.of_sizes([p.table.label for p in parts], [len(f) for f in kept])
     rows = np.concatenate([p.rows[~p.excluded] for p in parts])
     return frame, (files, rows, {p.table.label: p.headers for p in parts})
 
@@ -140,7 +138,7 @@ def _survey_frame(framework, parts, report, known: set[str] | None, names=None):
         report.words(_DUPLICATE_RESPONDENT), "respondent_id", show=False,
     )  # fmt: skip
     drop[np.flatnonzero(has_id)[dup]] = True
-    kept_files = Counter(files[~drop])
+    kept_files = files[~drop].counts()
     keep = ~drop if drop.any() else None
     base = _tidy_base(frame if keep is None else frame[keep])
     if all(p.lazy is not None for p in parts):  # every item column stays in its file
@@ -222,7 +220,7 @@ def _audit_frame(framework, parts, report, survey=None):
     )  # fmt: skip
     files = where[0]
     frame = frame[~dup].reset_index(drop=True)
-    kept_files = Counter(files[~dup])
+    kept_files = files[~dup].counts()
     if survey is not None and parts and not all(p.has_wave for p in parts):
         # An audit without waves describes the community in every wave the survey has.
         waves = survey[list(ID_COLUMNS)].drop_duplicates()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cfeval._columns import AUDIT_DESCRIPTION, SURVEY_NUMBERS, SURVEY_OPTIONAL
+from cfeval._columns import AUDIT_DESCRIPTION, SURVEY_NUMBERS, SURVEY_OPTIONAL, SURVEY_TEXT
 from cfeval.data.cells import cell_issues, clean_item_values, field_values, flagger, item_values
 from cfeval.data.headers import match_headers, report_matches, split_matches
 from cfeval.data.mapping import (
@@ -321,10 +321,10 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
     _report_missing_items(framework, table, cols, present, report)
     items = framework.items()
     keep = None if not excluded.any() else ~excluded
+    frame = pd.DataFrame({k: _texts(v) if k in SURVEY_TEXT else v for k, v in out.items()})
     if table.source is not None:  # read by pyarrow: the columns stay where they are
         lazy = _lazy_items(framework, items, table, cols, mapping, rows, report, platform)
         lazy.keep = keep
-        frame = pd.DataFrame(out)
         return Part(table, frame, rows, excluded, has_wave, _names(table, cols), lazy=lazy)
     # A table pandas holds (XLSX, a frame): its item columns go into one column-major
     # block holding only the kept rows (cells of excluded rows are still checked).
@@ -335,7 +335,19 @@ def survey_part(framework, table: Table, mapping: Mapping | None, report) -> Par
             continue
         values = item_values(framework, it, table, cols[it.id], rows, mapping, report, platform)
         block[:, j] = values if keep is None else values[keep]
-    return Part(table, pd.DataFrame(out), rows, excluded, has_wave, _names(table, cols), block)
+    return Part(table, frame, rows, excluded, has_wave, _names(table, cols), block)
+
+
+def _texts(values):
+    """An id column (str or None per row) as the frame's string dtype, through Arrow:
+    pandas would look at each of a million cells to infer the same dtype."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        return pd.array(pa.array(values, type=pa.large_string(), from_pandas=True), dtype="str")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all str: pandas decides, as before
+        return values
 
 
 def _lazy_items(framework, items, table: Table, cols, mapping, rows, report, platform):
