@@ -222,7 +222,7 @@ def _child(kind: str, args: list[str]) -> None:
     elif kind == "pandas":
         _pandas(args[0])
     elif kind == "cfeval":
-        from cfeval.cli.app import main
+        from cfeval.cli.app import leave, main
 
         sys.argv = ["cfeval", "score", *args]
         try:
@@ -230,6 +230,7 @@ def _child(kind: str, args: list[str]) -> None:
         except SystemExit as exit_:
             if exit_.code not in (0, 1, None):  # 1: the data had problems, still scored
                 raise
+            leave(0)  # as the command ends (the peak is printed by the exit handler)
     elif kind == "engine":
         _engine(*args)
 

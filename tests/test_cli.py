@@ -555,3 +555,49 @@ def test_architecture_map_names_every_module():
             missing.append(rel.as_posix())
     assert not missing, "add to docs/architecture.md: " + ", ".join(missing)
     assert "tests/test_layout.py" in doc and "## Where to change what" in doc
+
+
+# --------------------------------------------------------------------------- leaving
+
+
+def test_leave_waits_for_threads_runs_exit_handlers_and_keeps_the_code():
+    """The console script ends without the interpreter's teardown, but not without what a
+    normal exit does: threads finish, exit handlers run, buffered output is written."""
+    code = (
+        "import atexit, sys, threading, time\n"
+        "from cfeval.cli.app import leave\n"
+        "atexit.register(lambda: print('handler', flush=False))\n"
+        "def work():\n    time.sleep(0.2)\n    print('thread done', flush=False)\n"
+        "threading.Thread(target=work).start()\n"
+        "sys.stdout.write('buffered ' * 5000)\n"
+        "leave(3)\n"
+        "print('never')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stdout.count("buffered") == 5000
+    assert done.stdout.rstrip().endswith("thread done\nhandler")
+    assert "never" not in done.stdout
+    said = subprocess.run(
+        [sys.executable, "-c", "from cfeval.cli.app import leave\nleave('no such thing')"],
+        capture_output=True,
+        text=True,
+    )
+    assert (said.returncode, said.stderr.strip()) == (1, "no such thing")
+
+
+def test_the_console_script_exit_codes(tmp_path):
+    """`python -m cfeval` (the console script's path): 0 ok, 1 data problems with the file
+    still written, 2 a usage error; the output streams arrive whole."""
+    run = [sys.executable, "-m", "cfeval"]
+    ok = subprocess.run([*run, "frameworks"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "chengdu-community" in ok.stdout
+    out = tmp_path / "scores.csv"
+    data = ROOT / "sample_data" / "chengdu"
+    args = ["score", "chengdu-community", "--survey", str(data / "survey.csv")]
+    args += ["--audit", str(data / "audit.csv"), "-o", str(out)]
+    scored = subprocess.run([*run, *args], capture_output=True, text=True)
+    assert scored.returncode == 1  # the sample data has problems; the scores are written
+    assert out.is_file() and "wrote" in scored.stdout
+    wrong = subprocess.run([*run, "score", str(tmp_path / "none.yaml")], capture_output=True)
+    assert wrong.returncode == 2

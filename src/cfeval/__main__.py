@@ -1,6 +1,6 @@
 """``python -m cfeval``: the same as the ``cfeval`` command."""
 
-from cfeval.cli.app import main
+from cfeval.cli.app import run
 
 if __name__ == "__main__":
-    main()
+    run()

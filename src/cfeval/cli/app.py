@@ -103,9 +103,47 @@ app.add_typer(mapping.app, name="mapping")
 
 
 def main() -> None:
-    """Entry point of the ``cfeval`` console script and of ``python -m cfeval``."""
+    """Run the command line in ``sys.argv``; ends in ``SystemExit`` with its exit code."""
     import signal
 
     # `kill` (SIGTERM) stops like Ctrl-C: half-written files are removed, workers stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     app(prog_name="cfeval")
+
+
+def run() -> None:
+    """Entry point of the ``cfeval`` console script and of ``python -m cfeval``:
+    :func:`main`, then :func:`leave` with its exit code."""
+    try:
+        main()
+    except SystemExit as exit_:
+        leave(exit_.code)
+    leave(0)
+
+
+def leave(code) -> None:
+    """End the process with ``code`` (as ``SystemExit`` takes it) without the interpreter's
+    teardown, which frees every module's objects one by one: 0.1-0.25 s after pandas,
+    pyarrow and scipy are imported, on every command. What matters in a normal exit still
+    happens, in its order: other threads are waited for (thread pools told to stop), the
+    exit handlers run (temporary folders, Dask clusters, ...), the output streams are
+    flushed. A command's own files are complete before this (written atomically).
+    """
+    import atexit
+    import os
+    import sys
+    import threading
+
+    if isinstance(code, str):  # SystemExit("message"): said on stderr, exit code 1
+        print(code, file=sys.stderr)
+        code = 1
+    code = 0 if code is None else int(code)
+    # The first two steps of Py_FinalizeEx (CPython's private but long-stable hooks).
+    threading._shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`cfeval ... | head`)
+            code = code or 1
+    os._exit(code)
