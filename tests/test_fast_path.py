@@ -285,8 +285,9 @@ def test_streamed_csv_reads_as_the_in_memory_path(name, tmp_path, monkeypatch):
     path = tmp_path / "survey.csv"
     path.write_bytes(CSV_CASES[name])
 
-    def read(threshold):
+    def read(threshold, split=1 << 40):
         monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", threshold)
+        monkeypatch.setattr(csvs, "SPLIT_CSV_BYTES", split)
         try:
             t = _read(path)
         except Exception as exc:  # noqa: BLE001 - the very same error is expected
@@ -298,6 +299,48 @@ def test_streamed_csv_reads_as_the_in_memory_path(name, tmp_path, monkeypatch):
         return t.headers, t.first_row, t.encoding, t.sha256, t.empty, cols
 
     assert read(0) == read(1 << 40)
+    # Cut into three ranges parsed side by side (when the file allows it): the same again.
+    monkeypatch.setenv("CFEVAL_THREADS", "3")
+    assert read(0, split=0) == read(1 << 40)
+
+
+def test_csv_ranges_are_cut_at_line_ends_and_only_without_quotes(tmp_path, monkeypatch):
+    from cfeval.data import csvs
+
+    monkeypatch.setattr(csvs, "SPLIT_CSV_BYTES", 0)
+    path = tmp_path / "survey.csv"
+    data = _numbers_then("4")
+    path.write_bytes(data)
+    cuts = csvs._cuts(path, 3)
+    assert len(cuts) == 4 and cuts[0] == 0 and cuts[-1] == len(data)
+    assert all(data[c - 1 : c] == b"\n" for c in cuts[1:-1])
+    assert cuts == sorted(set(cuts))
+    path.write_bytes(data.replace(b"C1,4,3", b'"C1",4,3'))  # one quote: one range
+    assert csvs._cuts(path, 3) == [0, len(data) + 2]
+    path.write_bytes(b"a,b\n" + b"1" * 3_000_000)  # no line end near the cut
+    assert len(csvs._cuts(path, 2)) == 2
+    monkeypatch.setattr(csvs, "SPLIT_CSV_BYTES", len(data) + 1)  # small files: one range
+    path.write_bytes(data)
+    assert len(csvs._cuts(path, 2)) == 2
+
+
+def test_a_split_csv_that_changes_type_in_a_later_range_takes_the_careful_path(
+    tmp_path, monkeypatch
+):
+    """Numbers in the first range fix the column's type; a text in a later range then
+    fails the fast reader as it fails one stream's later block: the careful path reads
+    the file, and its text is reported as a cell, not lost."""
+    from cfeval.data import csvs
+
+    monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", 0)
+    monkeypatch.setattr(csvs, "SPLIT_CSV_BYTES", 0)
+    monkeypatch.setenv("CFEVAL_THREADS", "2")
+    path = tmp_path / "survey.csv"
+    path.write_bytes(_numbers_then("abc", rows=200_000))
+    assert len(csvs._cuts(path, 2)) == 3
+    assert csvs.stream_csv(path, str(path), set()) is None  # not the fast reader's file
+    table = _read(path)
+    assert table.column(1).tolist()[-1] == "abc"
 
 
 @pytest.mark.parametrize(

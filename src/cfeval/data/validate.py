@@ -359,12 +359,15 @@ def _lazy_items(framework, items, table: Table, cols, mapping, rows, report, pla
     lazy = PartItems(framework, table, [cols.get(it.id) for it in items])
     checks = _clean_items(framework, items, table, cols)
     for j, (it, clean) in enumerate(zip(items, checks, strict=True)):
-        if it.id in cols and clean is None:  # some cell must be reported: on this thread
+        if it.id not in cols or clean is _CLEAN:
+            continue  # absent, or decoded again from the file when asked
+        if clean is None:  # some cell must be reported: on this thread
             lazy.checked[j] = item_values(
                 framework, it, table, cols[it.id], rows, mapping, report, platform
             )
-        elif clean is not None and clean is not _CLEAN:
+        else:
             lazy.codes[j] = clean
+        table.release(cols[it.id])  # a CSV column held in memory is not needed again
     return lazy
 
 
