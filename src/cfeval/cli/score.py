@@ -78,7 +78,8 @@ def score(
     from cfeval._threads import preload
     from cfeval.framework.loader import load_framework
 
-    preload("scipy.special")  # the engine's t quantiles, imported while the data are read
+    # What the data stage and the engine import, loaded while the framework is read.
+    preload("pandas", "pyarrow.parquet", "scipy.special")
     w = cli_words()
     if out is not None and out.suffix.lower() not in _FORMATS:
         raise UsageError(

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cfeval.scoring.variance import t_quantile
+from cfeval.scoring.variance import row_sums, t_quantile
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,7 +144,7 @@ def share_effective_cap(a, kish, used) -> np.ndarray:
     import numpy as np
 
     terms = np.divide(a * a, kish, out=np.zeros(np.shape(a)), where=used & (kish > 0))
-    total = terms.sum(axis=1)
+    total = row_sums(terms)
     return np.divide(1.0, total, out=np.full(total.shape, np.nan), where=total > 0)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cfeval.scoring.design import group_variances
 from cfeval.scoring.proportions import share_effective_cap
 from cfeval.scoring.values import Values
-from cfeval.scoring.variance import bm_df, cell_variance
+from cfeval.scoring.variance import bm_df, cell_variance, row_any, row_sums
 
 if TYPE_CHECKING:
     import numpy as np
@@ -162,18 +162,18 @@ def _combine_groups(
     n, W, W2, ybar, var_g = cells["n"], cells["W"], cells["W2"], cells["ybar"], cells["var"]
     have = (n > 0) & asked
     suff = have & (n >= eng.min_n)
-    any_suff = suff.any(axis=1)
+    any_suff = row_any(suff)
     used = np.where(any_suff[:, None], suff, have)
     gw = np.array([(ind.group_weights or {}).get(g, 1.0) for g in eng.groups], dtype=np.float64)
-    wsum = (used * gw).sum(axis=1)
+    wsum = row_sums(used * gw)
     a = np.divide(used * gw, wsum[:, None], out=np.zeros((U, G)), where=wsum[:, None] > 0)
-    att = np.where(used, a * np.nan_to_num(ybar), 0.0).sum(axis=1)
+    att = row_sums(np.where(used, a * np.nan_to_num(ybar), 0.0))
     avail = wsum > 0
     att[~avail] = np.nan
     # A used group of one or two respondents gives no interval or one resting on a single
     # df: the indicator (and every node above it) is flagged, whatever min_n says.
     thin = used & (n < MIN_N_INTERVAL)
-    insufficient = avail & (~any_suff | thin.any(axis=1))
+    insufficient = avail & (~any_suff | row_any(thin))
     z = cells["u"]
     z *= a.ravel()[cell]
     mask = valid & used.ravel()[cell]
