@@ -440,7 +440,15 @@ def _out_of_core(folder: Path, rows: int, files: int, communities: int, shard_ro
         paths.append(str(survey))
     size_mb = sum(Path(p).stat().st_size for p in paths) / 2**20
     cli = [str(fw_path), *[a for p in paths for a in ("--survey", p)], "--audit", str(audit)]
-    r = run("cfeval", *cli, "-o", str(sub / "scores.parquet"), "--shard-rows", str(shard_rows))
+    r = run(
+        "cfeval",
+        *cli,
+        "-o",
+        str(sub / "scores.parquet"),
+        "--shard-rows",
+        str(shard_rows),
+        rows=rows,
+    )
     print(
         f"\nout of core: {rows:,} responses × 60 items × {communities:,} communities in {files} "
         f"Parquet files ({size_mb:,.0f} MB on disk, {rows * 60 * 8 / 2**30:.1f} GiB as float64), "

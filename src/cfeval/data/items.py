@@ -1,13 +1,15 @@
 """Survey item columns decoded from their files when asked, instead of held as a block.
 
-A survey read by pyarrow (Parquet, CSV, a shard of either) keeps its columns where they
-are after validation: each clean item column was checked (every cell a scale value, a
-missing code or blank) and is decoded again, with the same result, when the engine asks
-for it; only a column with a cell the data stage reported keeps its checked values. The
-engine thus streams through an indicator's few columns at a time and a million-row
-survey never builds its 60-column float64 block (480 MB of fresh memory, which costs
-more than decoding the columns twice). :attr:`cfeval.data.load.Dataset.survey` builds
-the block, exactly as the data stage used to, the first time someone asks for the frame.
+A survey read by pyarrow (Parquet, CSV, a shard of either) keeps its item columns
+compact after validation: a clean column (every cell a scale value, a missing code or
+blank) is kept as int8 codes when its scale's values are small whole numbers (every
+shipped scale), else decoded from its file again, with the same result, when the engine
+asks for it; only a column with a cell the data stage reported keeps its checked values.
+The engine thus goes through an indicator's few columns at a time, and a million-row
+survey never builds its 60-column float64 block (480 MB of fresh memory, which on the
+development VM cost more than all the decoding). :attr:`cfeval.data.dataset.Dataset.survey`
+builds the block, exactly as the data stage used to, the first time someone asks for the
+frame.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from cfeval.data.readers import Table
     from cfeval.framework.model import Framework
 
-__all__ = ["PartItems", "SurveyItems", "scratch", "compact"]
+__all__ = ["PartItems", "SurveyItems", "scratch", "compact", "expand"]
 
 #: The code of a blank cell in a compact column (never a scale value: see compact()).
 _BLANK = -128
