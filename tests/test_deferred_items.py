@@ -220,3 +220,32 @@ def test_scales_that_cannot_be_int8_codes(values):
     scale = Scale()
     scale.values = values
     assert compact(scale, np.array([0.0, np.nan])) is None
+
+
+def test_a_csv_keeps_only_the_columns_it_will_decode_again(tmp_path, monkeypatch):
+    """Free-text answers, ids already converted and columns kept as codes are let go as
+    soon as the file is checked; only a column without codes stays, until it is used."""
+    import cfeval.data.items as items
+
+    fw = load_framework(FW)
+    frame = _numeric_survey()
+    frame["comment"] = ["a long free-text answer"] * len(frame)
+    path = tmp_path / "survey.csv"
+    frame.to_csv(path, index=False)
+    ds = cfeval.load_data(fw, survey=path, audit=DATA / "audit.csv")
+    (part,) = ds._items.parts
+    held = [i for i, c in enumerate(part.table.source.columns) if c is not None]
+    assert held == []  # every item column became codes or checked values
+    first = fw.items()[0].id
+    assert (ds.item_columns([first])[0] == ds.survey[first].to_numpy()).sum() > 0
+
+    keep = items.compact
+    monkeypatch.setattr(items, "compact", lambda scale, v: None)  # no codes: decode again
+    ds = cfeval.load_data(fw, survey=path, audit=DATA / "audit.csv")
+    (part,) = ds._items.parts
+    held = {i for i, c in enumerate(part.table.source.columns) if c is not None}
+    assert held == {part.positions[j] for j in part.still_in_file()}
+    assert part.table.headers.index("comment") not in held
+    monkeypatch.setattr(items, "compact", keep)
+    careful = cfeval.load_data(fw, survey=frame, audit=DATA / "audit.csv")
+    pd.testing.assert_frame_equal(ds.survey, careful.survey, check_exact=True)

@@ -86,6 +86,14 @@ class PartItems:
     def __post_init__(self) -> None:
         self._items = self.framework.items()
 
+    def still_in_file(self) -> list[int]:
+        """The items whose column is decoded from the file again when asked."""
+        return [
+            j
+            for j, pos in enumerate(self.positions)
+            if pos is not None and j not in self.checked and j not in self.codes
+        ]
+
     @property
     def n_rows(self) -> int:
         return len(self.table.frame) if self.keep is None else int(self.keep.sum())

@@ -89,6 +89,12 @@ class Table:
         if self.source is not None:
             self.source.release(pos)
 
+    def keep_only(self, positions: set[int]) -> None:
+        """Every column but ``positions`` is no longer needed (free-text answers, ids
+        already converted): free their memory now, not when the table goes."""
+        if self.source is not None:
+            self.source.keep_only(positions)
+
     def close(self) -> None:
         """Drop the cells (the row count, headers and checksum stay)."""
         self.frame = self.frame.iloc[:0, :0]
@@ -171,6 +177,11 @@ class _Columns:
             # validated block can reuse it rather than grow beside it. A Parquet column
             # is read when asked; its buffers are best kept for the next column's read.
             self.columns[pos] = None
+            _give_back()
+
+    def keep_only(self, positions: set[int]) -> None:
+        if self.columns is not None:  # a Parquet column is read when asked: nothing held
+            self.columns = [c if i in positions else None for i, c in enumerate(self.columns)]
             _give_back()
 
     def close(self) -> None:

@@ -367,7 +367,8 @@ def _lazy_items(framework, items, table: Table, cols, mapping, rows, report, pla
             )
         else:
             lazy.codes[j] = clean
-        table.release(cols[it.id])  # a CSV column held in memory is not needed again
+    # Only the columns decoded again are read from now on; a CSV's others are let go.
+    table.keep_only({lazy.positions[j] for j in lazy.still_in_file()})
     return lazy
 
 
