@@ -148,6 +148,37 @@ def test_the_data_report_lists_what_check_finds_with_the_users_file_names(client
     assert "/tmp" not in r.text and "survey-" not in r.text
 
 
+def test_a_csv_read_in_ranges_reports_as_read_in_one_piece(client, monkeypatch, tmp_path):
+    """The sample survey read the fast way, cut into ranges parsed side by side, with a
+    text where a later range's numbers are: the page lists what the careful read finds."""
+    from cfeval.data import csvs
+
+    monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", 0)
+    monkeypatch.setattr(csvs, "SPLIT_CSV_BYTES", 0)
+    monkeypatch.setenv("CFEVAL_THREADS", "2")
+    lines = (SAMPLE / "survey.csv").read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    cells = lines[-2].split(",")
+    cells[head.index("c_voice_say")] = "abc"  # a number column's text, in the last range
+    lines[-2] = ",".join(cells)
+    survey = tmp_path / "survey.csv"
+    survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(csvs._cuts(survey, 2)) == 3
+    r = upload_sample(client, survey=survey)
+    assert r.status_code == 200 and r.url.path == "/data"
+    import cfeval
+
+    fw = cfeval.load_framework("chengdu-community")
+    monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", 1 << 40)  # the careful, in-memory read
+    issues = cfeval.check(fw, survey=survey, audit=SAMPLE / "audit.csv", lang="zh").issues
+    rows = re.findall(
+        r'<tr data-severity="(\w+)">\s*<td>[^<]*</td><td class="num">(\d*)</td>', r.text
+    )
+    assert sorted(rows) == sorted((i.severity, str(i.row or "")) for i in issues)
+    assert str(len(lines) - 1) in {row for _, row in rows}  # the text's own sheet row
+    assert "abc" in r.text
+
+
 def test_the_data_report_downloads_as_a_workbook(client):
     import openpyxl
 
