@@ -32,8 +32,8 @@ class Table:
     ``frame``'s index is the position of each data row. Its columns are the cells, except
     for a table read by pyarrow (CSV, Parquet): then ``frame`` has no columns and
     :meth:`column` converts one column when asked, so a wide file never sits in memory whole
-    next to its validated copy. Use :meth:`column`, not ``frame[pos]``, and :meth:`release`
-    a column once it has been converted.
+    next to its validated copy. Use :meth:`column`, not ``frame[pos]``, and
+    :meth:`keep_only` the columns still to be read once the others have been converted.
     """
 
     frame: pd.DataFrame
@@ -84,11 +84,6 @@ class Table:
         col.index = self.frame.index
         return col
 
-    def release(self, pos: int) -> None:
-        """Column ``pos`` is no longer needed: free its memory now, not at the end."""
-        if self.source is not None:
-            self.source.release(pos)
-
     def keep_only(self, positions: set[int]) -> None:
         """Every column but ``positions`` is no longer needed (free-text answers, ids
         already converted): free their memory now, not when the table goes."""
@@ -106,8 +101,8 @@ class Table:
 class _Columns:
     """The columns of a table pyarrow read, converted to pandas one at a time.
 
-    pyarrow's allocator keeps memory it freed for its own later use; giving it back after
-    each released column lets the validated block reuse it instead of growing beside it.
+    pyarrow's allocator keeps memory it freed for its own later use; it is given back
+    when columns are let go (:meth:`keep_only`, :meth:`close`).
     """
 
     def __init__(self, table=None, parquet=None, opener=None, label: str = "") -> None:
@@ -171,16 +166,10 @@ class _Columns:
             return None
         return _float64(col, out)
 
-    def release(self, pos: int) -> None:
-        if self.columns is not None:
-            # The whole CSV is held: its memory goes back as each column is done, so the
-            # validated block can reuse it rather than grow beside it. A Parquet column
-            # is read when asked; its buffers are best kept for the next column's read.
-            self.columns[pos] = None
-            _give_back()
-
     def keep_only(self, positions: set[int]) -> None:
-        if self.columns is not None:  # a Parquet column is read when asked: nothing held
+        # The whole CSV is held: what will not be read again goes back now. A Parquet
+        # column is read when asked: nothing is held.
+        if self.columns is not None:
             self.columns = [c if i in positions else None for i, c in enumerate(self.columns)]
             _give_back()
 

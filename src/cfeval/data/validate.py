@@ -351,9 +351,10 @@ def _texts(values):
 
 
 def _lazy_items(framework, items, table: Table, cols, mapping, rows, report, platform):
-    """Check every item column of a pyarrow-read table, keeping only the checked values of
-    columns with a reported cell; clean ones are decoded again when the engine asks
-    (:class:`cfeval.data.items.PartItems`)."""
+    """Check every item column of a pyarrow-read table and keep what the engine will ask
+    for (:class:`cfeval.data.items.PartItems`): a clean column as int8 codes (or, when its
+    scale does not allow them, nothing: it is decoded from the file again), a column with a
+    reported cell as its checked values."""
     from cfeval.data.items import PartItems
 
     lazy = PartItems(framework, table, [cols.get(it.id) for it in items])
