@@ -241,3 +241,31 @@ def test_a_parquet_file_damaged_inside_is_a_message(tmp_path, where):
         assert run.exit_code == 1, (name, run.output)
         assert "bad.parquet: not a readable Parquet file" in run.output, (name, run.output)
     assert not list((tmp_path / "out").rglob("*.*")), "no output file"
+
+
+def test_a_csv_cut_into_ranges_with_a_misfit_cell_through_every_command(tmp_path, monkeypatch):
+    """Large CSVs are parsed in ranges (forced small here); a text in a later range's
+    number column sends the file down the careful read in every command: the cell is
+    reported with its own sheet row, the scores still come out, nothing crashes."""
+    from cfeval.data import csvs
+
+    monkeypatch.setattr(csvs, "STREAM_CSV_BYTES", 0)
+    monkeypatch.setattr(csvs, "SPLIT_CSV_BYTES", 0)
+    monkeypatch.setenv("CFEVAL_THREADS", "2")
+    survey, audit = chengdu_data(tmp_path / "base")
+    lines = survey.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    cells = lines[-2].split(",")
+    cells[head.index("c_voice_say")] = "zzz"
+    lines[-2] = ",".join(cells)
+    survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(csvs._cuts(survey, 2)) == 3  # really read in two ranges
+    (tmp_path / "out").mkdir()
+    runs = every_command(tmp_path / "out", ["--survey", survey, "--audit", audit])
+    row = str(len(lines) - 1)
+    for name, run in runs.items():
+        assert run.exit_code == (0 if name == "report" else 1), (name, run.output)
+    assert "zzz" in runs["check"].output and row in runs["check"].output
+    for fmt in ("csv", "xlsx", "json", "parquet"):
+        assert (tmp_path / "out" / f"scores.{fmt}").stat().st_size > 0
+    assert list((tmp_path / "out" / "reports").glob("*.pdf"))
