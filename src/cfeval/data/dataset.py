@@ -94,7 +94,7 @@ class Dataset:
         import numpy as np
 
         if self._items is not None:
-            return [self._items.by_id(i) for i in ids]
+            return [self._items.column_of(i) for i in ids]
         s = self._survey
         return [s[i].to_numpy(dtype=np.float64) if i in s.columns else None for i in ids]
 
@@ -104,11 +104,10 @@ class Dataset:
         import numpy as np
 
         for j, item_id in enumerate(ids):
-            if self._items is not None and self._items.has(item_id):
-                self._items.column_of(item_id, out[:, j])
-            else:
-                col = self.item_columns([item_id])[0]
-                out[:, j] = np.nan if col is None else col
+            if self._items is not None and self._items.column_of(item_id, out[:, j]) is not None:
+                continue
+            col = self.item_columns([item_id])[0]
+            out[:, j] = np.nan if col is None else col
 
     def __getstate__(self) -> dict:
         self.survey  # noqa: B018 - a file reader does not travel: build the frame first

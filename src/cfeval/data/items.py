@@ -156,9 +156,10 @@ class SurveyItems:
             values = self.parts[0].column(j, out)
             if values is not None:
                 return values
-            values = np.full(self.n_rows, np.nan) if out is None else out
-            values[:] = np.nan
-            return values
+            if out is None:
+                return np.full(self.n_rows, np.nan)
+            out[:] = np.nan
+            return out
         pieces = []
         for part in self.parts:
             values = part.column(j)
@@ -171,16 +172,11 @@ class SurveyItems:
         out[:] = whole
         return out
 
-    def has(self, item_id: str) -> bool:
-        return item_id in self._index
-
     def column_of(self, item_id: str, out=None):
-        """Item ``item_id``'s column (see :meth:`column`)."""
-        return self.column(self._index[item_id], out)
-
-    def by_id(self, item_id: str):
-        """Item ``item_id``'s column, None when the framework has no such item."""
-        return self.column_of(item_id) if item_id in self._index else None
+        """Item ``item_id``'s column (see :meth:`column`); None when the framework has no
+        such item."""
+        j = self._index.get(item_id)
+        return None if j is None else self.column(j, out)
 
     def block(self) -> np.ndarray:
         """Every item as one column-major float64 block (the survey frame's float block),
